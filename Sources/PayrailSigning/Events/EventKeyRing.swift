@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+
+/// The internal event key ring: `kid → secret`. The first key signs; every key verifies, so keys rotate without
+/// downtime (add the new key first, wait until no event signed with the old one is pending, then drop it).
+///
+/// Parsed from `PAYRAIL_EVENT_KEYS` in the form `kid:base64secret,kid2:base64secret2`.
+/// Its `description` never shows a secret.
+public struct EventKeyRing: Sendable, CustomStringConvertible {
+    /// One named key.
+    public struct Key: Sendable {
+        /// The key id stored with every event it signs.
+        public let id: String
+        let secretBytes: [UInt8]
+        /// The HMAC key (built on use: `SymmetricKey` is not `Sendable` in swift-crypto 3).
+        var secret: SymmetricKey { SymmetricKey(data: secretBytes) }
+    }
+
+    /// Keys in ring order; `keys[0]` signs.
+    public let keys: [Key]
+
+    /// The smallest secret accepted, in bytes (HMAC-SHA256 gains nothing beyond 32, and loses below 16).
+    public static let minimumSecretBytes = 16
+
+    /// Builds a ring from `(kid, secret bytes)` pairs, the signing key first.
+    public init(_ pairs: [(id: String, secret: [UInt8])]) throws {
+        guard !pairs.isEmpty else { throw SigningError("empty_key_ring", "the event key ring has no keys") }
+        var seen = Set<String>()
+        var keys: [Key] = []
+        for pair in pairs {
+            try Self.validate(keyID: pair.id)
+            guard seen.insert(pair.id).inserted else {
+                throw SigningError("duplicate_key_id", "event key id '\(pair.id)' appears twice in the ring")
+            }
+            guard pair.secret.count >= Self.minimumSecretBytes else {
+                throw SigningError(
+                    "weak_key", "event key '\(pair.id)' is shorter than \(Self.minimumSecretBytes) bytes")
+            }
+            keys.append(Key(id: pair.id, secretBytes: pair.secret))
+        }
+        self.keys = keys
+    }
+
+    /// Parses the `PAYRAIL_EVENT_KEYS` form: `kid:base64secret[,kid:base64secret…]`, the first one signing.
+    public init(parsing text: String) throws {
+        var pairs: [(id: String, secret: [UInt8])] = []
+        for (index, item) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            let entry = item.trimmingCharacters(in: .whitespaces)
+            guard let colon = entry.firstIndex(of: ":") else {
+                throw SigningError("malformed_key_ring", "entry \(index + 1) is not of the form kid:base64secret")
+            }
+            let kid = String(entry[..<colon])
+            let encoded = String(entry[entry.index(after: colon)...])
+            guard let secret = Data(base64Encoded: encoded) else {
+                throw SigningError("malformed_key_ring", "the secret of event key '\(kid)' is not valid base64")
+            }
+            pairs.append((kid, Array(secret)))
+        }
+        try self.init(pairs)
+    }
+
+    /// The key that signs new events.
+    public var signingKey: Key { keys[0] }
+
+    /// The key with this id, if the ring holds it.
+    public func key(id: String) -> Key? { keys.first { $0.id == id } }
+
+    public var description: String { "EventKeyRing(kids: \(keys.map(\.id)), signing: \(signingKey.id))" }
+
+    /// Key ids are 1–64 characters of `[A-Za-z0-9._-]`.
+    static func validate(keyID: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard (1...64).contains(keyID.count), keyID.allSatisfy({ allowed.contains($0) }) else {
+            throw SigningError("malformed_key_id", "an event key id must be 1-64 characters of A-Z a-z 0-9 . _ -")
+        }
+    }
+}

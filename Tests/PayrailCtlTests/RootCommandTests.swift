@@ -1,0 +1,9 @@
+import Testing
+@testable import PayrailCtl
+
+@Suite("payrailctl parsing")
+struct RootCommandTests {
+    @Test func rootCommandHasAName() {
+        #expect(RootCommand.configuration.commandName == "payrailctl")
+    }
+}
