@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "PayrailSigning", targets: ["PayrailSigning"]),
+        .library(name: "PayrailCore", targets: ["PayrailCore"]),
         .executable(name: "payrailctl", targets: ["payrailctl"]),
     ],
     dependencies: [
@@ -27,6 +28,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+
+        // Money, ids, state machines and ledger rules: Foundation only.
+        .target(name: "PayrailCore", swiftSettings: swiftSettings),
 
         // payrailctl: the admin CLI. Logic in a library the tests reach; a thin @main.
         .target(
@@ -48,6 +52,11 @@ let package = Package(
         .testTarget(
             name: "PayrailSigningTests",
             dependencies: ["PayrailSigning"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailCoreTests",
+            dependencies: ["PayrailCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
