@@ -115,6 +115,7 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
         isInteger ? Int64(literal) : nil
     }
 
+    /// The literal, as written.
     public var description: String { literal }
 }
 
@@ -167,6 +168,7 @@ public struct JSONObject: Sendable, Equatable {
         index[key] != nil
     }
 
+    /// Equal when the members are equal in the same order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members == rhs.members
     }

@@ -50,7 +50,9 @@ public struct DouyinCallbackVerifier: Sendable, CustomStringConvertible, CustomD
         GoFormatting.sortedByBytes([token, timestamp, nonce, msg]).joined()
     }
 
+    /// A description that never shows a Token.
     public var description: String { "DouyinCallbackVerifier(tokens: \(tokens.count) redacted)" }
+    /// The same redacted description.
     public var debugDescription: String { description }
 }
 

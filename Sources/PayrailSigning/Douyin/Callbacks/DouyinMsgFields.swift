@@ -2,6 +2,7 @@
 /// strings and strings sent as numbers (`way` `"2"` or `2`), `null` meaning absent. A value of the wrong kind is
 /// `invalid_field`; a required field that is absent, `null` or empty is `missing_field`.
 struct DouyinMsgFields {
+    /// The parsed `msg` object.
     let object: JSONObject
     /// The callback type, for error messages.
     let type: String

@@ -128,6 +128,8 @@ public struct DouyinRequestSigner: Sendable, CustomStringConvertible, CustomDebu
         excludedKeys.contains { $0.utf8.elementsEqual(key.utf8) }
     }
 
+    /// A description that never shows the SALT.
     public var description: String { "DouyinRequestSigner(salt: redacted)" }
+    /// The same redacted description.
     public var debugDescription: String { description }
 }

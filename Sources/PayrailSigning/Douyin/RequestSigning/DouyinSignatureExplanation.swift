@@ -32,6 +32,7 @@ public struct DouyinSignatureExplanation: Sendable, Equatable, CustomStringConve
         return values.joined(separator: "&")
     }
 
+    /// The sign and the redacted pre-hash string, safe to log.
     public var description: String {
         "DouyinSignatureExplanation(sign: \(sign), preHash: \(redactedPreHashString))"
     }
