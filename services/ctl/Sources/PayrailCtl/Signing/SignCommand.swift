@@ -18,6 +18,8 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Verify a signed message the way Payrail does (input on stdin); exit 0 when valid, 1 when not.",
         subcommands: [
             VerifyWebhookCommand.self,
+            VerifyWeChatNotifyCommand.self,
+            VerifyAlipayNotifyCommand.self,
         ]
     )
 }
