@@ -78,6 +78,67 @@ struct RSAKeyTests {
         }
     }
 
+    /// DER of `tag` around `content` (lengths up to 65535).
+    static func der(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+        switch content.count {
+        case ..<0x80: [tag, UInt8(content.count)] + content
+        case ..<0x100: [tag, 0x81, UInt8(content.count)] + content
+        default: [tag, 0x82, UInt8(content.count >> 8), UInt8(content.count & 0xFF)] + content
+        }
+    }
+
+    /// A PKCS#1 `RSAPublicKey` with the given modulus and exponent bytes.
+    static func pkcs1(modulus: [UInt8], exponent: [UInt8]) -> [UInt8] {
+        der(0x30, der(0x02, modulus) + der(0x02, exponent))
+    }
+
+    @Test func pkcs1PublicKeysAreAcceptedAndSmallKeysRefused() throws {
+        let spki = try PEMText.derBytes(try key(keys, "app_public_key_pem"), labels: ["PUBLIC KEY"], what: "test")
+        let (modulus, exponent) = try #require(RSAPublicKeyDER.modulusAndExponent(spki))
+        let pkcs1 = Self.pkcs1(modulus: modulus, exponent: exponent)
+        let pem = "-----BEGIN RSA PUBLIC KEY-----\n\(Data(pkcs1).base64EncodedString())\n-----END RSA PUBLIC KEY-----"
+        let expected = try RSAPublicKey(derRepresentation: spki).pemRepresentation
+        #expect(try RSAPublicKey(pemOrBase64: pem).pemRepresentation == expected)
+        let smallModulus = [0x00, 0xC1] + [UInt8](repeating: 0x5B, count: 126) + [0x3F]  // 1024 bits, odd
+        let small = Self.pkcs1(modulus: smallModulus, exponent: exponent)
+        #expect(throws: SigningError("malformed_key", "not a valid RSA public key of at least 2048 bits")) {
+            try RSAPublicKey(derRepresentation: small)
+        }
+    }
+
+    /// Structurally plausible but invalid keys, parsed concurrently and often: swift-crypto 3.12.3's DER initialiser
+    /// double-frees on such input, so this guards the path that avoids it.
+    @Test func invalidKeysNeverCrashEvenConcurrently() async throws {
+        let spki = try PEMText.derBytes(try key(keys, "app_public_key_pem"), labels: ["PUBLIC KEY"], what: "test")
+        let (modulus, exponent) = try #require(RSAPublicKeyDER.modulusAndExponent(spki))
+        let algorithm = Self.der(0x30, Self.der(0x06, RSAPublicKeyDER.rsaEncryptionOID) + [0x05, 0x00])
+        let inputs: [[UInt8]] = [
+            [], [0x30, 0x00], Array("ABCD".utf8), Array(spki.dropLast()), spki + [0x00],
+            Self.pkcs1(modulus: modulus.dropLast() + [0x02], exponent: exponent),  // even modulus
+            Self.pkcs1(modulus: modulus, exponent: [0x00]),
+            Self.pkcs1(modulus: modulus, exponent: [0x80]),  // negative
+            Self.der(0x30, algorithm + Self.der(0x03, [0x00, 0x01, 0x02])),
+            Self.der(0x30, algorithm + Self.der(0x03, [0x01] + Self.pkcs1(modulus: modulus, exponent: exponent))),
+            Self.der(0x30, Self.der(0x30, Self.der(0x06, [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]))
+                + Self.der(0x03, [0x00] + Self.pkcs1(modulus: modulus, exponent: exponent))),
+        ]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for round in 0..<20 {
+                for input in inputs {
+                    group.addTask {
+                        do {
+                            _ = try RSAPublicKey(derRepresentation: input)
+                            Issue.record("accepted invalid key \(round)")
+                        } catch let error as SigningError {
+                            #expect(error.code == "malformed_key")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test func truncatedOrCorruptCertificatesFailWithoutTrapping() throws {
         let pem = try key(try vectorKeys(try SharedVectors.object("wechat-notify.json")), "platform_certificate_pem")
         let der = try PEMText.derBytes(pem, labels: ["CERTIFICATE"], what: "test certificate")

@@ -5,6 +5,7 @@ import _CryptoExtras
 /// An RSA public key (2048 bits or more) that checks RSASSA-PKCS1-v1_5 / SHA-256 signatures, the primitive behind
 /// WeChat Pay's `WECHATPAY2-SHA256-RSA2048` and Alipay's `RSA2`.
 public struct RSAPublicKey: Sendable {
+    /// The swift-crypto key (`Sendable` in swift-crypto 3.12).
     let key: _RSA.Signing.PublicKey
 
     /// Parses a `PUBLIC KEY` (SubjectPublicKeyInfo) or `RSA PUBLIC KEY` (PKCS#1) PEM block, or the bare base64 DER
@@ -15,12 +16,19 @@ public struct RSAPublicKey: Sendable {
     }
 
     /// Parses DER (SubjectPublicKeyInfo or PKCS#1). Throws `malformed_key`.
+    ///
+    /// The structure is read here and the key built from its modulus and exponent, rather than handing the bytes to
+    /// `_RSA.Signing.PublicKey(derRepresentation:)`: in swift-crypto 3.12.3 that initialiser frees its BoringSSL
+    /// key twice when both of its parses fail, which aborts the process on malformed input.
     public init(derRepresentation der: [UInt8]) throws {
+        let malformed = SigningError("malformed_key", "not a valid RSA public key of at least 2048 bits")
+        guard let (modulus, exponent) = RSAPublicKeyDER.modulusAndExponent(der) else { throw malformed }
         do {
-            key = try _RSA.Signing.PublicKey(derRepresentation: der)
+            key = try _RSA.Signing.PublicKey(n: modulus, e: exponent)
         } catch {
-            throw SigningError("malformed_key", "not a valid RSA public key of at least 2048 bits")
+            throw malformed
         }
+        guard key.keySizeInBits >= 2048 else { throw malformed }
     }
 
     /// The key as a `PUBLIC KEY` PEM block.
@@ -44,6 +52,7 @@ public struct RSAPublicKey: Sendable {
 ///
 /// Its `description` never shows key material.
 public struct RSAPrivateKey: Sendable, CustomStringConvertible {
+    /// The swift-crypto key (`Sendable` in swift-crypto 3.12).
     let key: _RSA.Signing.PrivateKey
 
     /// Parses a `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1) PEM block, or the bare base64 DER body that
@@ -77,6 +86,7 @@ public struct RSAPrivateKey: Sendable, CustomStringConvertible {
         }
     }
 
+    /// A redacted placeholder: key material never appears in logs.
     public var description: String { "RSAPrivateKey(redacted)" }
 }
 
