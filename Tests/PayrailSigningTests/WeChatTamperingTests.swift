@@ -128,6 +128,12 @@ struct WeChatTamperingTests {
         expectCode("unsupported_signature_type") { _ = try opener().open(headers: scheme, body: body, now: now) }
     }
 
+    @Test func noncesAreFreshUppercaseHex() {
+        let nonces = (0..<8).map { _ in WeChatPayRequestSigner.makeNonce() }
+        #expect(Set(nonces).count == nonces.count)
+        #expect(nonces.allSatisfy { $0.count == 32 && $0.allSatisfy { "0123456789ABCDEF".contains($0) } })
+    }
+
     @Test func headerNamesAreCaseInsensitiveAndRequired() throws {
         let fields: [(name: String, value: String)] = [
             ("wechatpay-timestamp", headers.timestamp), ("WECHATPAY-NONCE", " \(headers.nonce) "),

@@ -1,5 +1,6 @@
 /// Signs Alipay open-API requests (`sign_type=RSA2`) with the app private key.
 public struct AlipayRequestSigner: Sendable {
+    /// The app private key registered with Alipay.
     let appPrivateKey: RSAPrivateKey
 
     /// Creates a signer from the app private key (PEM, or the bare base64 the Alipay console hands out).

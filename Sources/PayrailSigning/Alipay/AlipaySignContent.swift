@@ -11,6 +11,7 @@ public enum AlipaySignContent {
         content(parameters, excluding: ["sign", "sign_type"])
     }
 
+    /// `k=v&…` of the non-empty parameters not in `excluded`, keys in byte order.
     static func content(_ parameters: [String: String], excluding excluded: Set<String>) -> String {
         parameters
             .filter { !excluded.contains($0.key) && !$0.value.isEmpty }

@@ -13,9 +13,13 @@ struct DERReader {
 
     /// DER tags used by the callers.
     enum Tag {
+        /// INTEGER.
         static let integer: UInt8 = 0x02
+        /// OCTET STRING.
         static let octetString: UInt8 = 0x04
+        /// SEQUENCE (constructed).
         static let sequence: UInt8 = 0x30
+        /// `[0]` EXPLICIT, as the X.509 version field.
         static let contextZeroConstructed: UInt8 = 0xA0
     }
 

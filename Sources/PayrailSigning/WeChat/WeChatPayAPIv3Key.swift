@@ -4,6 +4,7 @@ import Foundation
 /// The merchant's APIv3 key: 32 ASCII characters whose bytes are the AES-256-GCM key of callback resources and
 /// platform certificates. Its `description` never shows the key.
 public struct WeChatPayAPIv3Key: Sendable, CustomStringConvertible {
+    /// The 32 key bytes (the key's ASCII text).
     let bytes: [UInt8]
     /// The AES key (built on use: `SymmetricKey` is not `Sendable` in swift-crypto 3).
     var symmetricKey: SymmetricKey { SymmetricKey(data: bytes) }
@@ -16,5 +17,6 @@ public struct WeChatPayAPIv3Key: Sendable, CustomStringConvertible {
         bytes = Array(text.utf8)
     }
 
+    /// A redacted placeholder: the key never appears in logs.
     public var description: String { "WeChatPayAPIv3Key(redacted)" }
 }

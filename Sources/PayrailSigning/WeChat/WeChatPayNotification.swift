@@ -77,6 +77,7 @@ public struct WeChatPayNotification: Sendable, Equatable {
 public struct WeChatPayNotificationVerifier: Sendable {
     /// Checks the signature and the timestamp.
     public let verifier: WeChatPayVerifier
+    /// Decrypts the resource once the signature is good.
     let apiV3Key: WeChatPayAPIv3Key
 
     /// Creates a callback opener from a signature verifier and the merchant's APIv3 key.

@@ -3,6 +3,7 @@ import PayrailSigning
 
 /// `payrailctl verify wechat-notify`: verify a WeChat Pay APIv3 callback and print its decrypted resource.
 struct VerifyWeChatNotifyCommand: AsyncParsableCommand {
+    /// Name, help text and discussion.
     static let configuration = CommandConfiguration(
         commandName: "wechat-notify",
         abstract: "Verify a WeChat Pay callback (raw body on stdin) and print its decrypted resource JSON.",
@@ -19,27 +20,34 @@ struct VerifyWeChatNotifyCommand: AsyncParsableCommand {
     )
 
     @Option(name: .customLong("platform-public-key"), help: "Platform public key file (PEM or bare base64).")
+    /// Path of the platform public key file.
     var platformPublicKey: String?
 
     @Option(
         name: .customLong("public-key-id"),
         help: "The PUB_KEY_ID_… that Wechatpay-Serial must carry (with --platform-public-key; default: any).")
+    /// The key id `Wechatpay-Serial` must carry in public-key mode; any when nil.
     var publicKeyID: String?
 
     @Option(name: .customLong("platform-certificate"), help: "Platform certificate file (PEM).")
+    /// Path of the platform certificate file.
     var platformCertificate: String?
 
     @Option(name: .customLong("apiv3-key"), help: "The merchant's 32-character APIv3 key.")
+    /// The APIv3 key text.
     var apiV3Key: String
 
     @Option(
         name: [.customShort("H"), .customLong("header")],
         help: "A received header as 'Name: value'; repeat for each Wechatpay-* header.")
+    /// The received headers, each `Name: value`.
     var headers: [String] = []
 
     @Option(help: "Check as of this Unix time instead of now (for recorded callbacks).")
+    /// The Unix time to check as of; now when nil.
     var at: Int64?
 
+    /// Exactly one key source; `--public-key-id` only with a public key.
     func validate() throws {
         switch (platformPublicKey, platformCertificate) {
         case (nil, nil):
@@ -53,6 +61,7 @@ struct VerifyWeChatNotifyCommand: AsyncParsableCommand {
         }
     }
 
+    /// Reads the body from stdin and prints the decrypted resource.
     func run() async throws {
         print(try output(body: CommandInput.readStandardInput()))
     }
@@ -101,6 +110,7 @@ struct VerifyWeChatNotifyCommand: AsyncParsableCommand {
 
 /// `payrailctl verify alipay-notify`: verify an Alipay async notification and print its parameters.
 struct VerifyAlipayNotifyCommand: AsyncParsableCommand {
+    /// Name, help text and discussion.
     static let configuration = CommandConfiguration(
         commandName: "alipay-notify",
         abstract: "Verify an Alipay async notification (form body on stdin) and print its parameters as JSON.",
@@ -113,8 +123,10 @@ struct VerifyAlipayNotifyCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("alipay-public-key"),
         help: "The Alipay public key file (PEM, or the bare base64 the Alipay console shows).")
+    /// Path of the Alipay public key file.
     var alipayPublicKey: String
 
+    /// Reads the form body from stdin and prints its parameters.
     func run() async throws {
         print(try output(body: CommandInput.readStandardInput()))
     }
