@@ -20,6 +20,8 @@ struct VerifyCommand: AsyncParsableCommand {
         subcommands: [
             VerifyWebhookCommand.self,
             VerifyDouyinCallbackCommand.self,
+            VerifyWeChatNotifyCommand.self,
+            VerifyAlipayNotifyCommand.self,
         ]
     )
 }
