@@ -84,8 +84,8 @@ extension Outbox {
         return rows.map { row in
             let oldest: Int64? = row["oldest"]
             return ConsumerStats(
-                consumer: row["consumer"], ready: row["ready"], delayed: row["delayed"], leased: row["leased"],
-                dead: row["dead"], done: row["done"], oldestPendingAgeMillis: oldest.map { max(now - $0, 0) })
+                consumer: row["consumer"], ready: row["ready"] ?? 0, delayed: row["delayed"] ?? 0, leased: row["leased"] ?? 0,
+                dead: row["dead"] ?? 0, done: row["done"] ?? 0, oldestPendingAgeMillis: oldest.map { max(now - $0, 0) })
         }
     }
 

@@ -187,6 +187,19 @@ public struct ConsumerStats: Sendable, Equatable, Codable {
     /// Age of the oldest unfinished (pending or leased) delivery, in milliseconds; nil when there is none.
     public var oldestPendingAgeMillis: Int64?
 
+    /// Creates a stats row.
+    public init(
+        consumer: String, ready: Int, delayed: Int, leased: Int, dead: Int, done: Int, oldestPendingAgeMillis: Int64?
+    ) {
+        self.consumer = consumer
+        self.ready = ready
+        self.delayed = delayed
+        self.leased = leased
+        self.dead = dead
+        self.done = done
+        self.oldestPendingAgeMillis = oldestPendingAgeMillis
+    }
+
     /// Pending plus leased: what the consumer still has to finish.
     public var backlog: Int { ready + delayed + leased }
 }
@@ -197,6 +210,12 @@ public struct PruneResult: Sendable, Equatable, Codable {
     public var deliveries: Int
     /// Fully delivered events removed.
     public var events: Int
+
+    /// Creates a prune result.
+    public init(deliveries: Int, events: Int) {
+        self.deliveries = deliveries
+        self.events = events
+    }
 }
 
 /// An event with all its deliveries, for `payrailctl events show`.
