@@ -10,8 +10,10 @@ public final class PayrailDatabase: Sendable {
     public let pool: DatabasePool
     /// The group-commit writer every write of this process goes through.
     public let writer: GroupCommitWriter
-    /// Notified after commits that may have made deliveries claimable (and by the WAL watcher).
+    /// Notified after commits that may have made deliveries claimable (and by the wake watcher).
     public let changes: ChangeSignal
+    /// Tells other processes that a commit made deliveries claimable.
+    let wakeFile: WakeFile
 
     /// Opens the pool (WAL, busy timeout, `synchronous = FULL`, foreign keys), retrying a transient busy file.
     public init(settings: DatabaseSettings, logger: Logger) throws {
@@ -19,6 +21,13 @@ public final class PayrailDatabase: Sendable {
         self.pool = try DatabaseOpener.openPool(settings, logger: logger)
         self.writer = GroupCommitWriter(pool: pool)
         self.changes = ChangeSignal()
+        self.wakeFile = WakeFile(databasePath: settings.path)
+    }
+
+    /// Wakes runners in this process and in others: call after a commit that made deliveries claimable.
+    public func notifyCommitted() {
+        changes.notify()
+        wakeFile.post()
     }
 
     /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.

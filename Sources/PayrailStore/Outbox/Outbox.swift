@@ -77,9 +77,9 @@ public final class Outbox: Sendable {
         return EventRecord(sequence: sequence, fields: fields, signature: signature)
     }
 
-    /// Wakes this process's runners once the current transaction commits.
+    /// Wakes runners (this process's and others') once the current transaction commits.
     func notifyAfterCommit(_ db: Database) {
-        let changes = database.changes
-        db.afterNextTransaction(onCommit: { _ in changes.notify() })
+        let database = self.database
+        db.afterNextTransaction(onCommit: { _ in database.notifyCommitted() })
     }
 }
