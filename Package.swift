@@ -53,6 +53,7 @@ let package = Package(
                 "PayrailSigning",
                 "PayrailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "services/ctl/Sources/PayrailCtl",

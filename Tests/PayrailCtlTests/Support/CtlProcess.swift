@@ -77,6 +77,16 @@ final class RunningChild: @unchecked Sendable {
         }
     }
 
+    /// Waits until stdout has `count` lines starting with `prefix`, or `timeout` passes; returns whether it did.
+    func waitForLines(prefix: String, count: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stdoutSoFar.split(separator: "\n").filter({ $0.hasPrefix(prefix) }).count >= count { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
     /// The stdout collected so far.
     var stdoutSoFar: String {
         lock.lock()
@@ -89,8 +99,12 @@ final class RunningChild: @unchecked Sendable {
         kill(process.processIdentifier, number)
     }
 
-    /// Waits for the exit and returns the outcome.
-    func finish() -> CtlProcess.Outcome {
+    /// Waits for the exit and returns the outcome; a child still running after `timeout` is killed (SIGKILL).
+    func finish(timeout: TimeInterval = 60) -> CtlProcess.Outcome {
+        let process = self.process
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         process.waitUntilExit()
         readers.wait()
         lock.lock()
