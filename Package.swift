@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PayrailCtlTests",
-            dependencies: ["PayrailCtl", "PayrailSigning"],
+            dependencies: ["PayrailCtl", "PayrailSigning", "PayrailStore"],
             swiftSettings: swiftSettings
         ),
     ],
