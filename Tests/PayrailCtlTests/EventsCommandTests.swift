@@ -9,7 +9,8 @@ import Testing
 struct EventsCommandTests {
     /// A migrated database with: e1 done for `probe`, e2 dead, e3 pending, each for consumer `probe`.
     private func seeded() async throws -> (folder: String, path: String, ids: [String], dead: Int64) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("payrail-ev-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("payrail-ev-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/payrail.sqlite"
         var logger = Logger(label: "test")
@@ -38,32 +39,32 @@ struct EventsCommandTests {
     @Test func listFiltersByStateConsumerTypeAndAggregate() async throws {
         let db = try await seeded()
         defer { try? FileManager.default.removeItem(atPath: db.folder) }
-        let dead = try CtlProcess.run(["events", "list", "--database", db.path, "--state", "dead", "--json"])
+        let dead = try await CtlProcess.run(["events", "list", "--database", db.path, "--state", "dead", "--json"])
         #expect(dead.status == 0, "\(dead.stderr)")
         let rows = try #require(try json(dead.stdout) as? [[String: Any]])
         #expect(rows.count == 1)
         #expect(rows.first?["event_id"] as? String == db.ids[1])
         #expect(rows.first?["last_error"] as? String == "merchant said no")
-        let byType = try CtlProcess.run(["events", "list", "--database", db.path, "--type", "order.closed", "--json"])
+        let byType = try await CtlProcess.run(["events", "list", "--database", db.path, "--type", "order.closed", "--json"])
         #expect((try json(byType.stdout) as? [[String: Any]])?.count == 1)
-        let byAggregate = try CtlProcess.run(["events", "list", "--database", db.path, "--aggregate", "o-1"])
+        let byAggregate = try await CtlProcess.run(["events", "list", "--database", db.path, "--aggregate", "o-1"])
         #expect(byAggregate.stdout.contains(db.ids[0]) && !byAggregate.stdout.contains(db.ids[1]))
-        let none = try CtlProcess.run(["events", "list", "--database", db.path, "--consumer", "nobody"])
+        let none = try await CtlProcess.run(["events", "list", "--database", db.path, "--consumer", "nobody"])
         #expect(none.stdout.contains("no deliveries match"))
-        let bad = try CtlProcess.run(["events", "list", "--database", db.path, "--state", "sleeping"])
+        let bad = try await CtlProcess.run(["events", "list", "--database", db.path, "--state", "sleeping"])
         #expect(bad.status != 0)
     }
 
     @Test func showPrintsTheEventAndFailsClearlyForAnUnknownID() async throws {
         let db = try await seeded()
         defer { try? FileManager.default.removeItem(atPath: db.folder) }
-        let shown = try CtlProcess.run(["events", "show", db.ids[2], "--database", db.path, "--json"])
+        let shown = try await CtlProcess.run(["events", "show", db.ids[2], "--database", db.path, "--json"])
         #expect(shown.status == 0, "\(shown.stderr)")
         let object = try #require(try json(shown.stdout) as? [String: Any])
         #expect(object["type"] as? String == "order.closed")
         #expect(object["payload"] as? String == #"{"n":3}"#)
         #expect((object["deliveries"] as? [[String: Any]])?.first?["state"] as? String == "pending")
-        let missing = try CtlProcess.run(["events", "show", "no-such-event", "--database", db.path])
+        let missing = try await CtlProcess.run(["events", "show", "no-such-event", "--database", db.path])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("no event with id 'no-such-event'"))
     }
@@ -71,16 +72,17 @@ struct EventsCommandTests {
     @Test func replayOneOrAllDeadLetters() async throws {
         let db = try await seeded()
         defer { try? FileManager.default.removeItem(atPath: db.folder) }
-        let neither = try CtlProcess.run(["events", "replay", "--database", db.path])
+        let neither = try await CtlProcess.run(["events", "replay", "--database", db.path])
         #expect(neither.status != 0 && neither.stderr.contains("--all"))
-        let unknown = try CtlProcess.run(["events", "replay", "999", "--database", db.path])
+        let unknown = try await CtlProcess.run(["events", "replay", "999", "--database", db.path])
         #expect(unknown.status != 0 && unknown.stderr.contains("no delivery with id 999"))
-        let one = try CtlProcess.run(["events", "replay", "\(db.dead)", "--database", db.path])
+        let one = try await CtlProcess.run(["events", "replay", "\(db.dead)", "--database", db.path])
         #expect(one.status == 0, "\(one.stderr)")
         #expect(one.stdout.contains("replayed 1 dead delivery"))
-        let again = try CtlProcess.run(["events", "replay", "\(db.dead)", "--database", db.path])
+        let again = try await CtlProcess.run(["events", "replay", "\(db.dead)", "--database", db.path])
         #expect(again.status != 0 && again.stderr.contains("not dead"))
-        let all = try CtlProcess.run(["events", "replay", "--all", "--consumer", "probe", "--database", db.path, "--json"])
+        let all = try await CtlProcess.run(
+            ["events", "replay", "--all", "--consumer", "probe", "--database", db.path, "--json"])
         #expect(all.status == 0)
         #expect((try json(all.stdout) as? [String: Any])?["replayed"] as? Int == 0)
     }
@@ -88,7 +90,7 @@ struct EventsCommandTests {
     @Test func statsShowBacklogAndOldestPendingAge() async throws {
         let db = try await seeded()
         defer { try? FileManager.default.removeItem(atPath: db.folder) }
-        let stats = try CtlProcess.run(["events", "stats", "--database", db.path, "--json"])
+        let stats = try await CtlProcess.run(["events", "stats", "--database", db.path, "--json"])
         #expect(stats.status == 0, "\(stats.stderr)")
         let row = try #require((try json(stats.stdout) as? [[String: Any]])?.first)
         #expect(row["consumer"] as? String == "probe")
@@ -96,31 +98,32 @@ struct EventsCommandTests {
         #expect(row["dead"] as? Int == 1)
         #expect(row["done"] as? Int == 1)
         #expect(row["oldest_pending_age_ms"] is Int)
-        let text = try CtlProcess.run(["events", "stats", "--database", db.path])
+        let text = try await CtlProcess.run(["events", "stats", "--database", db.path])
         #expect(text.stdout.contains("probe\t1\t1\t0\t0\t1\t1\t"))
     }
 
     @Test func pruneKeepsUnfinishedEventsAndRejectsBadAges() async throws {
         let db = try await seeded()
         defer { try? FileManager.default.removeItem(atPath: db.folder) }
-        let bad = try CtlProcess.run(["events", "prune", "--older-than", "7 days", "--database", db.path])
+        let bad = try await CtlProcess.run(["events", "prune", "--older-than", "7 days", "--database", db.path])
         #expect(bad.status != 0)
-        let nothingOld = try CtlProcess.run(["events", "prune", "--older-than", "1d", "--database", db.path, "--json"])
+        let nothingOld = try await CtlProcess.run(["events", "prune", "--older-than", "1d", "--database", db.path, "--json"])
         #expect(nothingOld.status == 0, "\(nothingOld.stderr)")
         #expect((try json(nothingOld.stdout) as? [String: Any])?["events"] as? Int == 0)
         try await Task.sleep(for: .milliseconds(1100))
-        let pruned = try CtlProcess.run(["events", "prune", "--older-than", "1s", "--database", db.path, "--json"])
+        let pruned = try await CtlProcess.run(["events", "prune", "--older-than", "1s", "--database", db.path, "--json"])
         let result = try #require(try json(pruned.stdout) as? [String: Any])
         #expect(result["events"] as? Int == 1, "only the fully delivered event goes")
         #expect(result["deliveries"] as? Int == 1)
-        let left = try CtlProcess.run(["events", "list", "--database", db.path, "--json"])
+        let left = try await CtlProcess.run(["events", "list", "--database", db.path, "--json"])
         #expect((try json(left.stdout) as? [[String: Any]])?.count == 2)
     }
 
-    @Test func eventsRefuseADatabaseThatIsNotMigrated() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("payrail-ev-\(UUID().uuidString)").path
+    @Test func eventsRefuseADatabaseThatIsNotMigrated() async throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("payrail-ev-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let outcome = try CtlProcess.run(["events", "stats", "--database", folder + "/empty.sqlite"])
+        let outcome = try await CtlProcess.run(["events", "stats", "--database", folder + "/empty.sqlite"])
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains("run payrailctl migrate"))
     }

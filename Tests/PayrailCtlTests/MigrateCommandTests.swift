@@ -3,25 +3,26 @@ import Testing
 
 @Suite("payrailctl migrate")
 struct MigrateCommandTests {
-    @Test func migrateAppliesThenReportsNothingToDo() throws {
+    @Test func migrateAppliesThenReportsNothingToDo() async throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/payrail.sqlite"
-        let first = try CtlProcess.run(["migrate", "--database", path])
+        let first = try await CtlProcess.run(["migrate", "--database", path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("applied 0001_outbox"))
-        let second = try CtlProcess.run(["migrate"], environment: ["PAYRAIL_DATABASE": path])
+        let second = try await CtlProcess.run(["migrate"], environment: ["PAYRAIL_DATABASE": path])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("nothing to apply"))
     }
 
-    @Test func severalProcessesMigratingAtOnceAllSucceed() throws {
+    @Test func severalProcessesMigratingAtOnceAllSucceed() async throws {
         for round in 0..<3 {
             let folder = temporaryFolder()
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let path = folder + "/payrail.sqlite"
             let children = try (0..<6).map { _ in try CtlProcess.start(["migrate", "--database", path, "--json"]) }
-            let outcomes = children.map { $0.finish() }
+            var outcomes: [CtlProcess.Outcome] = []
+            for child in children { outcomes.append(await child.finish()) }
             for outcome in outcomes {
                 #expect(outcome.status == 0, "round \(round): \(outcome.stderr)")
             }
@@ -31,8 +32,8 @@ struct MigrateCommandTests {
         }
     }
 
-    @Test func migrateReportsAnUnusablePathClearly() throws {
-        let outcome = try CtlProcess.run(["migrate", "--database", "/proc/nonexistent/dir/x.sqlite"])
+    @Test func migrateReportsAnUnusablePathClearly() async throws {
+        let outcome = try await CtlProcess.run(["migrate", "--database", "/proc/nonexistent/dir/x.sqlite"])
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains("Error:"))
     }

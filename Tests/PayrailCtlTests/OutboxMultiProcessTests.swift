@@ -16,17 +16,18 @@ struct OutboxMultiProcessTests {
         }
     }
 
-    private func freshDatabase() throws -> (folder: String, path: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("payrail-mp-\(UUID().uuidString)").path
+    private func freshDatabase() async throws -> (folder: String, path: String) {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("payrail-mp-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/payrail.sqlite"
-        let migrated = try CtlProcess.run(["migrate", "--database", path])
+        let migrated = try await CtlProcess.run(["migrate", "--database", path])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         return (folder, path)
     }
 
-    @Test func threeConsumerProcessesHandleEveryEventOnceUnderLiveLeases() throws {
-        let (folder, path) = try freshDatabase()
+    @Test func threeConsumerProcessesHandleEveryEventOnceUnderLiveLeases() async throws {
+        let (folder, path) = try await freshDatabase()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let total = 600
         let consumers = try (0..<3).map { _ in
@@ -40,9 +41,10 @@ struct OutboxMultiProcessTests {
             ["outbox-probe", "append", "--database", path, "--count", "\(total)", "--writers", "8",
              "--aggregates", "50"],
             environment: environment)
-        let appended = appender.finish(timeout: 30)
+        let appended = await appender.finish(timeout: 30)
         #expect(appended.status == 0, "\(appended.stderr)")
-        let outcomes = consumers.map { $0.finish(timeout: 30) }
+        var outcomes: [CtlProcess.Outcome] = []
+        for consumer in consumers { outcomes.append(await consumer.finish(timeout: 30)) }
         var handled: [(id: String, attempt: Int, pid: String)] = []
         for outcome in outcomes {
             #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -55,11 +57,11 @@ struct OutboxMultiProcessTests {
         #expect(Set(handled.map(\.pid)).count >= 2, "the work was shared between processes")
     }
 
-    @Test func aProcessKilledMidLeaseHasItsDeliveriesRedeliveredAfterTheLease() throws {
-        let (folder, path) = try freshDatabase()
+    @Test func aProcessKilledMidLeaseHasItsDeliveriesRedeliveredAfterTheLease() async throws {
+        let (folder, path) = try await freshDatabase()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let total = 20
-        let appended = try CtlProcess.run(
+        let appended = try await CtlProcess.run(
             ["outbox-probe", "append", "--database", path, "--count", "\(total)", "--aggregates", "\(total)"],
             environment: environment)
         #expect(appended.status == 0, "\(appended.stderr)")
@@ -71,10 +73,10 @@ struct OutboxMultiProcessTests {
                 "outbox-probe", "consume", "--database", path, "--until-done", "\(total)", "--print",
                 "--handle-ms", "60000", "--batch", "5", "--concurrency", "5", "--lease-ms", "\(leaseMs)",
             ], environment: environment)
-        #expect(victim.waitForLines(prefix: "started", count: 5, timeout: 20))
+        #expect(await victim.waitForLines(prefix: "started", count: 5, timeout: 20))
         victim.signal(SIGKILL)
         let killedAt = Date()
-        let dead = victim.finish(timeout: 10)
+        let dead = await victim.finish(timeout: 10)
         let started = Set(dead.stdout.split(separator: "\n").filter { $0.hasPrefix("started") }
             .map { String($0.split(separator: " ")[1]) })
         #expect(started.count == 5)
@@ -83,7 +85,7 @@ struct OutboxMultiProcessTests {
         let rescuer = try CtlProcess.start(
             ["outbox-probe", "consume", "--database", path, "--until-done", "\(total)", "--print", "--check-lease"],
             environment: environment)
-        let rescued = rescuer.finish(timeout: 30)
+        let rescued = await rescuer.finish(timeout: 30)
         #expect(rescued.status == 0, "\(rescued.stderr)")
         #expect(rescued.stdout.contains("\"violations\" : 0"))
         let handled = handledLines(rescued.stdout)

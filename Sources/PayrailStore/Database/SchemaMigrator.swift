@@ -22,9 +22,9 @@ public struct SchemaMigrator: Sendable {
         let before = try pool.read { try migrator.appliedIdentifiers($0) }
         let unknown = before.subtracting(migrations.map(\.identifier))
         guard unknown.isEmpty else {
+            let names = unknown.sorted().joined(separator: ", ")
             throw StoreError(
-                "schema_ahead",
-                "database schema is ahead of this binary (unknown migrations: \(unknown.sorted().joined(separator: ", "))): upgrade payrailctl")
+                "schema_ahead", "database schema is ahead of this binary (unknown migrations: \(names)): upgrade")
         }
         try migrator.migrate(pool)
         let applied = migrations.map(\.identifier).filter { !before.contains($0) }

@@ -64,6 +64,9 @@ public final class GroupCommitWriter: Sendable {
         batchSizes.withLock { ($0.batches, $0.jobs) }
     }
 
+    /// How many writes are queued for the next batch (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     private func submit(_ job: Job) {
         let startDrain = state.withLock { state -> Bool in
             state.waiting.append(job)

@@ -3,8 +3,8 @@ import GRDB
 extension Outbox {
     /// Makes one dead delivery pending again (attempts reset); throws `not_found` or `not_dead`.
     public func replay(in db: Database, deliveryID: Int64) throws {
-        guard let state = try String.fetchOne(db, sql: "SELECT state FROM delivery WHERE id = ?", arguments: [deliveryID])
-        else {
+        let state = try String.fetchOne(db, sql: "SELECT state FROM delivery WHERE id = ?", arguments: [deliveryID])
+        guard let state else {
             throw StoreError("not_found", "no delivery with id \(deliveryID)")
         }
         guard state == DeliveryState.dead.rawValue else {
@@ -84,7 +84,8 @@ extension Outbox {
         return rows.map { row in
             let oldest: Int64? = row["oldest"]
             return ConsumerStats(
-                consumer: row["consumer"], ready: row["ready"] ?? 0, delayed: row["delayed"] ?? 0, leased: row["leased"] ?? 0,
+                consumer: row["consumer"], ready: row["ready"] ?? 0, delayed: row["delayed"] ?? 0,
+                leased: row["leased"] ?? 0,
                 dead: row["dead"] ?? 0, done: row["done"] ?? 0, oldestPendingAgeMillis: oldest.map { max(now - $0, 0) })
         }
     }

@@ -125,17 +125,22 @@ extension Outbox {
             arguments: ["consumer": consumer, "now": clock.nowMillis()]) ?? false
     }
 
-    /// The earliest future moment something of `consumer` becomes claimable: a delayed delivery coming due or a
-    /// lease running out. Due-but-blocked deliveries are left out: the write that unblocks them wakes runners.
+    /// When something of `consumer` becomes claimable, as far as time alone decides: the earliest `available_at`
+    /// of a pending delivery or lease expiry of a leased one, among those not waiting behind an earlier delivery
+    /// of their aggregate (the write that unblocks those wakes runners anyway). It may be in the past, when
+    /// something became due since the last claim.
     public func nextDueMillis(in db: Database, consumer: String) throws -> Int64? {
         try Int64.fetchOne(
             db.cachedStatement(sql: """
-                SELECT MIN(t) FROM (
-                    SELECT MIN(available_at) AS t FROM delivery
-                    WHERE consumer = :consumer AND state = 'pending' AND available_at > :now
-                    UNION ALL
-                    SELECT MIN(lease_expires_at) AS t FROM delivery WHERE consumer = :consumer AND state = 'leased')
+                SELECT MIN(CASE d.state WHEN 'pending' THEN d.available_at ELSE d.lease_expires_at END)
+                FROM delivery d
+                WHERE d.consumer = :consumer
+                  AND d.state IN ('pending', 'leased')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM delivery e
+                      WHERE e.consumer = d.consumer AND e.aggregate = d.aggregate AND e.event_seq < d.event_seq
+                        AND e.state IN ('pending', 'leased'))
                 """),
-            arguments: ["consumer": consumer, "now": clock.nowMillis()])
+            arguments: ["consumer": consumer])
     }
 }

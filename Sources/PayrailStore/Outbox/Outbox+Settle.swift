@@ -48,7 +48,8 @@ extension Outbox {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
         guard db.changesCount == 1 else {
             throw StoreError(
-                "lease_lost", "delivery \(lease.deliveryID) is no longer leased by this owner (lease expired and taken)")
+                "lease_lost",
+                "delivery \(lease.deliveryID) is no longer leased by this owner (the lease ran out and was taken)")
         }
         notifyAfterCommit(db)
     }

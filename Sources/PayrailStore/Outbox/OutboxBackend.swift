@@ -25,6 +25,7 @@ public protocol OutboxBackend: Sendable {
     func deliveries(matching filter: DeliveryFilter) async throws -> [DeliveryRecord]
     /// Whether `consumer` has a delivery it could claim right now (a cheap read, no lock).
     func hasClaimable(consumer: String) async throws -> Bool
-    /// The earliest future time something of `consumer` becomes claimable (a delay or a lease running out).
+    /// When something of `consumer` next becomes claimable by time alone (a delay or a lease running out); may be
+    /// in the past when something became due since the last claim.
     func nextDueMillis(consumer: String) async throws -> Int64?
 }

@@ -101,7 +101,8 @@ public final class ConsumerRunner: Service, Sendable {
             } catch {
                 failures += 1
                 logger.error("claiming failed; backing off", metadata: ["error": "\(error)"])
-                await changes.wait(since: changes.generation, timeout: .milliseconds(min(100 << min(failures, 5), 2000)))
+                let pause = Duration.milliseconds(min(100 << min(failures, 5), 2000))
+                await changes.wait(since: changes.generation, timeout: pause)
             }
         }
     }
@@ -184,7 +185,8 @@ public final class ConsumerRunner: Service, Sendable {
         do {
             try await body(backend)
         } catch let error as StoreError where error.code == "lease_lost" {
-            logger.warning("lease lost before settling; another runner has it", metadata: ["event.id": "\(delivery.event.id)"])
+            logger.warning(
+                "lease lost before settling; another runner has it", metadata: ["event.id": "\(delivery.event.id)"])
         } catch {
             logger.error(
                 "settling a delivery failed; it is redelivered after its lease",

@@ -46,8 +46,8 @@ enum CtlProcess {
     }
 
     /// Runs the binary to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        try start(arguments, environment: environment).finish()
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
+        try await start(arguments, environment: environment).finish()
     }
 }
 
@@ -78,11 +78,11 @@ final class RunningChild: @unchecked Sendable {
     }
 
     /// Waits until stdout has `count` lines starting with `prefix`, or `timeout` passes; returns whether it did.
-    func waitForLines(prefix: String, count: Int, timeout: TimeInterval) -> Bool {
+    func waitForLines(prefix: String, count: Int, timeout: TimeInterval) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if stdoutSoFar.split(separator: "\n").filter({ $0.hasPrefix(prefix) }).count >= count { return true }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return false
     }
@@ -99,8 +99,17 @@ final class RunningChild: @unchecked Sendable {
         kill(process.processIdentifier, number)
     }
 
-    /// Waits for the exit and returns the outcome; a child still running after `timeout` is killed (SIGKILL).
-    func finish(timeout: TimeInterval = 60) -> CtlProcess.Outcome {
+    /// Waits for the exit (on a plain thread, never blocking Swift's cooperative pool) and returns the outcome;
+    /// a child still running after `timeout` is killed (SIGKILL).
+    func finish(timeout: TimeInterval = 60) async -> CtlProcess.Outcome {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: self.finishBlocking(timeout: timeout))
+            }
+        }
+    }
+
+    private func finishBlocking(timeout: TimeInterval) -> CtlProcess.Outcome {
         let process = self.process
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

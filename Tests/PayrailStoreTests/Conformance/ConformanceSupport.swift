@@ -8,7 +8,7 @@ func withBackend(
         -> Void
 ) async throws {
     let clock = ManualClock()
-    let harness = try factory.make(ConformanceFixtures.subscriptions, clock)
+    let harness = try await factory.make(ConformanceFixtures.subscriptions, clock)
     defer { harness.tearDown() }
     try await body(harness, harness.backend, clock)
 }

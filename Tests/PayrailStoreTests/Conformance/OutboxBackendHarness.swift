@@ -22,7 +22,8 @@ struct OutboxBackendFactory: Sendable, CustomStringConvertible {
     /// The backend's name in test output.
     let name: String
     /// Creates a harness over an empty store.
-    let make: @Sendable (_ subscriptions: Subscriptions, _ clock: ManualClock) throws -> any OutboxBackendHarness
+    let make: @Sendable (_ subscriptions: Subscriptions, _ clock: ManualClock) async throws
+        -> any OutboxBackendHarness
 
     var description: String { name }
 
@@ -31,7 +32,7 @@ struct OutboxBackendFactory: Sendable, CustomStringConvertible {
 
     /// The SQLite backend on a temporary file.
     static let sqlite = OutboxBackendFactory(name: "sqlite") { subscriptions, clock in
-        try SQLiteHarness(subscriptions: subscriptions, clock: clock)
+        try await SQLiteHarness.make(subscriptions: subscriptions, clock: clock)
     }
 }
 
@@ -63,9 +64,15 @@ final class SQLiteHarness: OutboxBackendHarness {
     let subscriptions: Subscriptions
     let clock: ManualClock
 
-    init(subscriptions: Subscriptions, clock: ManualClock) throws {
-        file = TestDatabaseFile()
-        database = try file.open()
+    /// Creates a harness over a fresh, migrated file.
+    static func make(subscriptions: Subscriptions, clock: ManualClock) async throws -> SQLiteHarness {
+        let file = TestDatabaseFile()
+        return SQLiteHarness(file: file, database: try await file.open(), subscriptions: subscriptions, clock: clock)
+    }
+
+    private init(file: TestDatabaseFile, database: PayrailDatabase, subscriptions: Subscriptions, clock: ManualClock) {
+        self.file = file
+        self.database = database
         self.subscriptions = subscriptions
         self.clock = clock
         outbox = Outbox(

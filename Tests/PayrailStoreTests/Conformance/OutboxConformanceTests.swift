@@ -132,6 +132,9 @@ struct OutboxConformanceTests {
             #expect(first.map(\.event.id) == [e[0].id, e[2].id], "A2 waits while A1 is leased")
             #expect(try await backend.claim("billing").isEmpty)
             #expect(try await backend.hasClaimable(consumer: "billing") == false)
+            #expect(
+                try await backend.nextDueMillis(consumer: "billing") == first[0].leaseExpiresAtMillis,
+                "A2 is due but blocked: only the leases' expiry can make something claimable by time alone")
 
             // A retry keeps A1 ahead of A2: A2 still waits while A1 is pending.
             try await backend.retry(first[0].lease, after: .seconds(5), reason: "later")

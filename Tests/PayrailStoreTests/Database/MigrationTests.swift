@@ -5,31 +5,31 @@ import Testing
 
 @Suite("Migrations and schema check")
 struct MigrationTests {
-    @Test func migrateAppliesEverythingOnceAndIsIdempotent() throws {
+    @Test func migrateAppliesEverythingOnceAndIsIdempotent() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open(migrate: false)
-        #expect(try database.migrate(logger: testLogger) == PayrailMigrations.all.map(\.identifier))
-        #expect(try database.migrate(logger: testLogger) == [])
+        let database = try await file.open(migrate: false)
+        #expect(try await offPool { try database.migrate(logger: testLogger) } == PayrailMigrations.all.map(\.identifier))
+        #expect(try await offPool { try database.migrate(logger: testLogger) } == [])
         try database.verifySchema()
         #expect(FileManager.default.fileExists(atPath: file.settings.migrationLockPath))
     }
 
-    @Test func aDatabaseBehindTheBinaryIsRefusedWithAClearMessage() throws {
+    @Test func aDatabaseBehindTheBinaryIsRefusedWithAClearMessage() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open(migrate: false)
+        let database = try await file.open(migrate: false)
         let error = #expect(throws: StoreError.self) { try database.verifySchema() }
         #expect(error?.code == "schema_behind")
         #expect(error?.message.contains("run payrailctl migrate") == true)
     }
 
-    @Test func aDatabaseAheadOfTheBinaryIsRefusedWithAClearMessage() throws {
+    @Test func aDatabaseAheadOfTheBinaryIsRefusedWithAClearMessage() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open(migrate: false)
+        let database = try await file.open(migrate: false)
         let future = PayrailMigrations.all + [Migration("9999_future", "CREATE TABLE future (x)")]
-        _ = try database.migrate(logger: testLogger, migrations: future)
+        _ = try await offPool { try database.migrate(logger: testLogger, migrations: future) }
         let error = #expect(throws: StoreError.self) { try database.verifySchema() }
         #expect(error?.code == "schema_ahead")
         #expect(error?.message.contains("upgrade") == true)
@@ -59,7 +59,7 @@ struct MigrationTests {
     @Test func eventsAreImmutable() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open()
+        let database = try await file.open()
         try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)

@@ -8,7 +8,7 @@ struct GroupCommitWriterTests {
     @Test func concurrentWritersShareCommitsAndEachGetsItsOwnResult() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open()
+        let database = try await file.open()
         try await database.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)") }
         let before = database.writer.commitStatistics
         let ids = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
@@ -41,11 +41,10 @@ struct GroupCommitWriterTests {
     @Test func oneCallersFailureRollsBackOnlyItsOwnSavepoint() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open()
+        let database = try await file.open()
         try await database.write { db in try db.execute(sql: "CREATE TABLE t (name TEXT PRIMARY KEY)") }
         // Hold the writer so the next three writes queue up and commit as one batch.
-        let gate = Task { try await database.write { _ in _ = usleep(200_000) } }
-        try await Task.sleep(for: .milliseconds(50))
+        let gate = try await holdWriter(database)
         let before = database.writer.commitStatistics
         let a = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('a')") } }
         let b = Task { try await database.write { db in
@@ -53,11 +52,12 @@ struct GroupCommitWriterTests {
             throw StoreError("test_failure", "b fails after writing")
         } }
         let c = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('c')") } }
+        while database.writer.waitingCount < 3 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.open()
         try await a.value
         let failure = await #expect(throws: StoreError.self) { try await b.value }
         #expect(failure?.code == "test_failure")
         try await c.value
-        try await gate.value
         let names = try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY name") }
         #expect(names == ["a", "c"])
         let after = database.writer.commitStatistics
@@ -67,7 +67,7 @@ struct GroupCommitWriterTests {
     @Test func nobodyIsToldDoneWhenTheSharedCommitFails() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open()
+        let database = try await file.open()
         try await database.write { db in
             try db.execute(sql: """
                 CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -76,17 +76,51 @@ struct GroupCommitWriterTests {
                 CREATE TABLE other (id INTEGER PRIMARY KEY);
                 """)
         }
-        let gate = Task { try await database.write { _ in _ = usleep(200_000) } }
-        try await Task.sleep(for: .milliseconds(50))
+        let gate = try await holdWriter(database)
         // `bad` breaks a deferred foreign key: only COMMIT notices, so the whole batch fails.
         let good = Task { try await database.write { db in try db.execute(sql: "INSERT INTO other VALUES (1)") } }
         let bad = Task { try await database.write { db in try db.execute(sql: "INSERT INTO child VALUES (1, 42)") } }
+        while database.writer.waitingCount < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.open()
         await #expect(throws: (any Error).self) { try await good.value }
         await #expect(throws: (any Error).self) { try await bad.value }
-        try await gate.value
         let rows = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM other") }
         #expect(rows == 0)
         // The writer keeps working afterwards.
         try await database.write { db in try db.execute(sql: "INSERT INTO other VALUES (2)") }
+    }
+
+    /// Occupies the writer until `open()`: writes submitted meanwhile queue up and commit as one batch.
+    private func holdWriter(_ database: PayrailDatabase) async throws -> WriterGate {
+        let gate = WriterGate()
+        Task { try await database.write { _ in gate.holdUntilOpened() } }
+        while !gate.isHolding { try await Task.sleep(for: .milliseconds(1)) }
+        return gate
+    }
+}
+
+/// A write that blocks the group-commit writer until the test opens it.
+final class WriterGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var holding = false
+    private var opened = false
+
+    /// Whether the writer is blocked in the gate.
+    var isHolding: Bool { condition.lock(); defer { condition.unlock() }; return holding }
+
+    /// Called inside the write: blocks until `open()`.
+    func holdUntilOpened() {
+        condition.lock()
+        holding = true
+        while !opened { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Lets the held write finish.
+    func open() {
+        condition.lock()
+        opened = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

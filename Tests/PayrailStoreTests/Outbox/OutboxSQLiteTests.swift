@@ -9,7 +9,7 @@ struct OutboxSQLiteTests {
     @Test func theClaimUsesThePartialIndexesNotATableScan() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try file.open()
+        let database = try await file.open()
         let plan = try await database.read { db in
             try Row.fetchAll(
                 db, sql: "EXPLAIN QUERY PLAN " + Outbox.claimSQL,
@@ -22,7 +22,7 @@ struct OutboxSQLiteTests {
     }
 
     @Test func appendRejectsBadInputAndDuplicateIDsWithoutWriting() async throws {
-        let harness = try SQLiteHarness(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let outbox = harness.outbox
         let notJSON = await #expect(throws: StoreError.self) {
@@ -46,7 +46,7 @@ struct OutboxSQLiteTests {
     }
 
     @Test func appendJoinsTheCallersTransaction() async throws {
-        let harness = try SQLiteHarness(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let outbox = harness.outbox
         await #expect(throws: StoreError.self) {
@@ -59,7 +59,7 @@ struct OutboxSQLiteTests {
     }
 
     @Test func anAppendWakesThisProcesssWaiters() async throws {
-        let harness = try SQLiteHarness(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let changes = harness.database.changes
         let seen = changes.generation
@@ -71,7 +71,7 @@ struct OutboxSQLiteTests {
     }
 
     @Test func signaturesCoverWhatIsStored() async throws {
-        let harness = try SQLiteHarness(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let record = try await harness.outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "[1]")])[0]
         let stored = try await harness.outbox.event(id: record.id)

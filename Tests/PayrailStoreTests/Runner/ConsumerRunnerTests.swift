@@ -33,7 +33,8 @@ struct ConsumerRunnerTests {
 
     private func runInGroup(_ runner: ConsumerRunner, _ body: () async throws -> Void) async throws {
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [runner], gracefulShutdownSignals: [], logger: testLogger))
+            configuration: ServiceGroupConfiguration(
+                services: [runner], gracefulShutdownSignals: [], logger: testLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await body()
@@ -45,7 +46,7 @@ struct ConsumerRunnerTests {
     @Test func anIdleRunnerPicksUpALocalAppendWithinMilliseconds() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let outbox = makeOutbox(try file.open())
+        let outbox = makeOutbox(try await file.open())
         let log = HandlerLog()
         let runner = ConsumerRunner(
             outbox: outbox, configuration: ConsumerConfiguration(consumer: "billing", idlePoll: .seconds(30)),
@@ -61,7 +62,7 @@ struct ConsumerRunnerTests {
                 _ = try await outbox.append([orderCreated("agg-\(round)")])
                 try #require(await log.waitFor(count: round + 1, timeout: .seconds(5)))
                 let picked = await log.handled[round].at
-                #expect(picked - appended < .milliseconds(250), "woken by the append, not by the 30 s poll")
+                #expect(picked - appended < .seconds(1), "woken by the append, not by the 30 s poll")
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -71,9 +72,9 @@ struct ConsumerRunnerTests {
     @Test func anotherProcesssAppendWakesTheRunnerThroughTheWakeFile() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let consumerSide = makeOutbox(try file.open())
+        let consumerSide = makeOutbox(try await file.open())
         // A second pool on the same file has its own change signal: only the wake file links the two.
-        let producerSide = makeOutbox(try PayrailDatabase(settings: file.settings, logger: testLogger))
+        let producerSide = makeOutbox(try await file.open(migrate: false))
         let log = HandlerLog()
         let runner = ConsumerRunner(
             outbox: consumerSide, configuration: ConsumerConfiguration(consumer: "billing", idlePoll: .seconds(30)),
@@ -89,7 +90,7 @@ struct ConsumerRunnerTests {
                 _ = try await producerSide.append([orderCreated("agg-\(round)")])
                 try #require(await log.waitFor(count: round + 1, timeout: .seconds(5)))
                 let picked = await log.handled[round].at
-                #expect(picked - appended < .milliseconds(250), "woken through the wake file, not by the 30 s poll")
+                #expect(picked - appended < .seconds(1), "woken through the wake file, not by the 30 s poll")
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
@@ -98,7 +99,7 @@ struct ConsumerRunnerTests {
     @Test func failuresAreRetriedWithBackoffThenDeadLettered() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let outbox = makeOutbox(try file.open())
+        let outbox = makeOutbox(try await file.open())
         let log = HandlerLog()
         let configuration = ConsumerConfiguration(
             consumer: "billing", backoff: BackoffSchedule(steps: [.milliseconds(30), .milliseconds(30)]),
@@ -126,7 +127,7 @@ struct ConsumerRunnerTests {
     @Test func handlerResultsRetryAndDeadLetterOnRequest() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let outbox = makeOutbox(try file.open())
+        let outbox = makeOutbox(try await file.open())
         let log = HandlerLog()
         let runner = ConsumerRunner(
             outbox: outbox, configuration: ConsumerConfiguration(consumer: "billing", idlePoll: .seconds(30)),
@@ -149,7 +150,7 @@ struct ConsumerRunnerTests {
     @Test func gracefulShutdownFinishesRunningHandlersAndReleasesTheRest() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let outbox = makeOutbox(try file.open())
+        let outbox = makeOutbox(try await file.open())
         let log = HandlerLog()
         let gate = Locked(false)
         let configuration = ConsumerConfiguration(consumer: "billing", batchSize: 10, concurrency: 2)
@@ -160,7 +161,8 @@ struct ConsumerRunnerTests {
         }
         _ = try await outbox.append((0..<10).map { orderCreated("agg-\($0)") })
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [runner], gracefulShutdownSignals: [], logger: testLogger))
+            configuration: ServiceGroupConfiguration(
+                services: [runner], gracefulShutdownSignals: [], logger: testLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             #expect(await log.waitFor(count: 2))
@@ -180,7 +182,7 @@ struct ConsumerRunnerTests {
     @Test func aDeliveryClaimedTooOftenIsDeadLetteredWithoutRunningTheHandler() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let outbox = makeOutbox(try file.open())
+        let outbox = makeOutbox(try await file.open())
         _ = try await outbox.append([orderCreated("crashy")])
         // Simulate two crashed claims: claim with a tiny lease twice.
         for _ in 0..<2 {

@@ -25,11 +25,14 @@ struct TestDatabaseFile {
     /// Settings for this file.
     var settings: DatabaseSettings { DatabaseSettings(path: path) }
 
-    /// Opens (and by default migrates) the database.
-    func open(migrate: Bool = true) throws -> PayrailDatabase {
-        let database = try PayrailDatabase(settings: settings, logger: testLogger)
-        if migrate { _ = try database.migrate(logger: testLogger) }
-        return database
+    /// Opens (and by default migrates) the database, off Swift's cooperative pool (it blocks on fsync).
+    func open(migrate: Bool = true) async throws -> PayrailDatabase {
+        let settings = self.settings
+        return try await offPool {
+            let database = try PayrailDatabase(settings: settings, logger: testLogger)
+            if migrate { _ = try database.migrate(logger: testLogger) }
+            return database
+        }
     }
 }
 
@@ -61,5 +64,15 @@ final class ManualClock: MillisecondClock, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         now += Int64(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// Runs blocking work (opening, migrating: file locks and fsyncs) on a plain thread, so tests never starve Swift's
+/// cooperative pool (two threads on this machine) while other tests wait for wake-ups.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
     }
 }

@@ -5,7 +5,9 @@ public struct RootCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "payrailctl",
         abstract: "Payrail admin CLI: signing tools, migrations and the event outbox.",
-        subcommands: [SignCommand.self, VerifyCommand.self, MigrateCommand.self, EventsCommand.self, OutboxProbeCommand.self]
+        subcommands: [
+            SignCommand.self, VerifyCommand.self, MigrateCommand.self, EventsCommand.self, OutboxProbeCommand.self,
+        ]
     )
 
     public init() {}

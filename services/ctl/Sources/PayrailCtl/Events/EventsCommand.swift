@@ -45,7 +45,8 @@ enum AdminOutbox {
     static func open(_ options: DatabaseOptions) throws -> Outbox {
         let database = try options.openVerified(logger: CommandLogger.make("events"))
         let ring: EventKeyRing
-        if let text = ProcessInfo.processInfo.environment["PAYRAIL_EVENT_KEYS"], let parsed = try? EventKeyRing(parsing: text) {
+        let configured = ProcessInfo.processInfo.environment["PAYRAIL_EVENT_KEYS"]
+        if let text = configured, let parsed = try? EventKeyRing(parsing: text) {
             ring = parsed
         } else {
             var generator = SystemRandomNumberGenerator()

@@ -22,7 +22,8 @@ struct EventsPruneCommand: AsyncParsableCommand {
         if json {
             print(try CommandOutput.json(["deliveries": result.deliveries, "events": result.events]))
         } else {
-            print("pruned \(result.deliveries) done deliveries and \(result.events) events older than \(olderThan.text)")
+            print(
+                "pruned \(result.deliveries) done deliveries and \(result.events) events older than \(olderThan.text)")
         }
     }
 }

@@ -52,8 +52,9 @@ struct ProbeAppendCommand: AsyncParsableCommand {
                             if due > ContinuousClock.now { try await Task.sleep(until: due) }
                         }
                         let payload = #"{"i":\#(index),"t":\#(ProbeSupport.wallMicros())}"#
+                        let aggregate = "agg-\(index % aggregates)"
                         _ = try await outbox.append([
-                            NewEvent(type: ProbeSupport.eventType, aggregate: "agg-\(index % aggregates)", json: payload),
+                            NewEvent(type: ProbeSupport.eventType, aggregate: aggregate, json: payload)
                         ])
                     }
                 }

@@ -110,8 +110,11 @@ final class ProbeStats: @unchecked Sendable {
     private var violations = 0
     private var latencies: [Double] = []
 
+    /// Counts a handled delivery.
     func addHandled() { lock.lock(); handled += 1; lock.unlock() }
+    /// Counts a handler that ran without holding a live lease.
     func addViolation() { lock.lock(); violations += 1; lock.unlock() }
+    /// Records one pickup latency in milliseconds.
     func addLatency(_ ms: Double) { lock.lock(); latencies.append(ms); lock.unlock() }
 
     /// The JSON summary printed at exit.
