@@ -14,6 +14,8 @@ public final class PayrailDatabase: Sendable {
     public let changes: ChangeSignal
     /// Tells other processes that a commit made deliveries claimable.
     let wakeFile: WakeFile
+    /// Whether the writer's current transaction already has its after-commit wake-up hook.
+    let wakeRegistered = Locked(false)
 
     /// Opens the pool (WAL, busy timeout, `synchronous = FULL`, foreign keys), retrying a transient busy file.
     public init(settings: DatabaseSettings, logger: Logger) throws {

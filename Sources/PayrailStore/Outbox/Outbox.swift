@@ -77,9 +77,20 @@ public final class Outbox: Sendable {
         return EventRecord(sequence: sequence, fields: fields, signature: signature)
     }
 
-    /// Wakes runners (this process's and others') once the current transaction commits.
+    /// Wakes runners (this process's and others') once the current transaction commits; registers one hook per
+    /// transaction however many appends or settlements it holds (the pool has one writer connection).
     func notifyAfterCommit(_ db: Database) {
         let database = self.database
-        db.afterNextTransaction(onCommit: { _ in database.notifyCommitted() })
+        let alreadyRegistered = database.wakeRegistered.withLock { registered -> Bool in
+            defer { registered = true }
+            return registered
+        }
+        if alreadyRegistered { return }
+        db.afterNextTransaction(
+            onCommit: { _ in
+                database.wakeRegistered.withLock { $0 = false }
+                database.notifyCommitted()
+            },
+            onRollback: { _ in database.wakeRegistered.withLock { $0 = false } })
     }
 }
