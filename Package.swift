@@ -11,12 +11,17 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "PayrailSigning", targets: ["PayrailSigning"]),
+        .library(name: "PayrailStore", targets: ["PayrailStore"]),
         .library(name: "PayrailCore", targets: ["PayrailCore"]),
         .executable(name: "payrailctl", targets: ["payrailctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Shared libraries (DESIGN.md §8). Signing imports no server framework and no database.
@@ -29,6 +34,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The SQLite store and the transactional outbox (DESIGN.md §3).
+        .target(
+            name: "PayrailStore",
+            dependencies: [
+                "PayrailCore",
+                "PayrailSigning",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Money, ids, state machines and ledger rules: Foundation only.
         .target(name: "PayrailCore", swiftSettings: swiftSettings),
 
@@ -36,8 +54,12 @@ let package = Package(
         .target(
             name: "PayrailCtl",
             dependencies: [
+                "PayrailCore",
                 "PayrailSigning",
+                "PayrailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "services/ctl/Sources/PayrailCtl",
             swiftSettings: swiftSettings
@@ -60,8 +82,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PayrailStoreTests",
+            dependencies: [
+                "PayrailCore",
+                "PayrailStore",
+                "PayrailSigning",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PayrailCtlTests",
-            dependencies: ["PayrailCtl", "PayrailSigning"],
+            dependencies: [
+                "PayrailCtl",
+                "PayrailCore",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

@@ -4,8 +4,10 @@ import ArgumentParser
 public struct RootCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "payrailctl",
-        abstract: "Payrail admin CLI: signing tools, and (as they arrive) migrations, merchants and events.",
-        subcommands: [SignCommand.self, VerifyCommand.self]
+        abstract: "Payrail admin CLI: signing tools, migrations and the event outbox.",
+        subcommands: [
+            SignCommand.self, VerifyCommand.self, MigrateCommand.self, EventsCommand.self, OutboxProbeCommand.self,
+        ]
     )
 
     public init() {}

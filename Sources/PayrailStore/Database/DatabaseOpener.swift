@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Opens the process's one `DatabasePool` on the shared SQLite file.
+///
+/// WAL mode, a busy timeout in every process, foreign keys on, and `synchronous = FULL`: set in `prepareDatabase`
+/// for every connection and applied again on the writer after opening, because GRDB's WAL setup resets the
+/// writer to `NORMAL`. A transient `SQLITE_BUSY`/`SQLITE_LOCKED` while opening (another process creating or
+/// checkpointing the file) is retried with a short backoff.
+public enum DatabaseOpener {
+    /// Opens the pool, creating the file's folder when missing.
+    public static func openPool(_ settings: DatabaseSettings, logger: Logger) throws -> DatabasePool {
+        let folder = URL(fileURLWithPath: settings.path).deletingLastPathComponent().path
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = BusyPolicy.mode(timeout: settings.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.journalMode = .wal
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let pool = try DatabasePool(path: settings.path, configuration: configuration)
+                try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+                return pool
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+                && attempt < settings.openAttempts
+            {
+                logger.debug("database busy while opening, retrying", metadata: ["attempt": "\(attempt)"])
+                usleep(UInt32(min(attempt * 20_000, 200_000)))
+            } catch let error as DatabaseError {
+                throw StoreError(
+                    "database_open_failed", "cannot open database '\(settings.path)': \(error.message ?? "\(error)")")
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import GRDB
+
+/// The process's single writer: concurrent write transactions share one durable commit.
+///
+/// With `synchronous = FULL` every commit waits for the disk, so one commit per caller caps throughput at the
+/// disk's fsync rate. Callers submit a closure; one drain loop takes every closure waiting at that moment, runs
+/// each inside its own savepoint of one `BEGIN IMMEDIATE` transaction, commits once, then answers every caller.
+///
+/// - A closure that throws rolls back only its own savepoint; its caller gets its error, the others commit.
+/// - Nobody is answered before the commit that holds their write: if the commit fails, every caller of that
+///   batch gets the commit error.
+/// - A closure must not begin or commit transactions itself (nested savepoints are fine).
+public final class GroupCommitWriter: Sendable {
+    /// A submitted closure and the way to answer its caller.
+    private final class Job: @unchecked Sendable {
+        let run: (Database) throws -> Void
+        let finish: (_ commitError: (any Error)?) -> Void
+        var ownError: (any Error)?
+
+        init(run: @escaping (Database) throws -> Void, finish: @escaping ((any Error)?) -> Void) {
+            self.run = run
+            self.finish = finish
+        }
+    }
+
+    private struct State {
+        var waiting: [Job] = []
+        var draining = false
+    }
+
+    private let pool: DatabasePool
+    private let state = Locked(State())
+    private let batchSizes = Locked<(batches: Int, jobs: Int)>((0, 0))
+
+    /// Creates the writer of a pool. Use one per process (one per pool).
+    public init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` as one transaction (a savepoint of a shared one) and returns once it is durably committed.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let result = Locked<T?>(nil)
+            let job = Job(
+                run: { db in
+                    let value = try body(db)
+                    result.withLock { $0 = value }
+                },
+                finish: { commitError in
+                    if let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else if let value = result.withLock({ $0 }) {
+                        continuation.resume(returning: value)
+                    } else {
+                        continuation.resume(throwing: StoreError("write_lost", "a write finished without a result"))
+                    }
+                })
+            submit(job)
+        }
+    }
+
+    /// How many commits ran and how many transactions they carried (for tests and the benchmark).
+    public var commitStatistics: (commits: Int, transactions: Int) {
+        batchSizes.withLock { ($0.batches, $0.jobs) }
+    }
+
+    /// How many writes are queued for the next batch (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    private func submit(_ job: Job) {
+        let startDrain = state.withLock { state -> Bool in
+            state.waiting.append(job)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain {
+            Task { await self.drain() }
+        }
+    }
+
+    /// Commits batches until nothing is waiting.
+    private func drain() async {
+        while true {
+            let jobs = state.withLock { state -> [Job] in
+                let taken = state.waiting
+                state.waiting.removeAll(keepingCapacity: true)
+                if taken.isEmpty { state.draining = false }
+                return taken
+            }
+            if jobs.isEmpty { return }
+            batchSizes.withLock { $0.batches += 1; $0.jobs += jobs.count }
+            do {
+                try await pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        for job in jobs {
+                            do {
+                                try db.inSavepoint {
+                                    try job.run(db)
+                                    return .commit
+                                }
+                            } catch {
+                                job.ownError = error
+                            }
+                        }
+                        return .commit
+                    }
+                }
+                for job in jobs { job.finish(job.ownError) }
+            } catch {
+                for job in jobs { job.finish(job.ownError ?? error) }
+            }
+        }
+    }
+}

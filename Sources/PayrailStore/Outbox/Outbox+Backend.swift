@@ -1,0 +1,70 @@
+import GRDB
+
+/// The async, one-transaction-each form of every outbox operation, through the group-commit writer.
+extension Outbox: OutboxBackend {
+    public func append(_ events: [NewEvent]) async throws -> [EventRecord] {
+        try await database.write { db in try events.map { try self.append(in: db, $0) } }
+    }
+
+    public func claim(consumer: String, owner: String, max: Int, lease: Duration) async throws -> [ClaimedDelivery] {
+        try await database.write { db in
+            try self.claim(in: db, consumer: consumer, owner: owner, max: max, lease: lease)
+        }
+    }
+
+    public func ack(_ lease: DeliveryLease) async throws {
+        try await database.write { db in try self.ack(in: db, lease) }
+    }
+
+    public func retry(_ lease: DeliveryLease, after delay: Duration, reason: String) async throws {
+        try await database.write { db in try self.retry(in: db, lease, after: delay, reason: reason) }
+    }
+
+    public func deadLetter(_ lease: DeliveryLease, reason: String) async throws {
+        try await database.write { db in try self.deadLetter(in: db, lease, reason: reason) }
+    }
+
+    public func release(_ lease: DeliveryLease) async throws {
+        try await database.write { db in try self.release(in: db, lease) }
+    }
+
+    public func replay(deliveryID: Int64) async throws {
+        try await database.write { db in try self.replay(in: db, deliveryID: deliveryID) }
+    }
+
+    public func replay(matching filter: DeliveryFilter) async throws -> Int {
+        try await database.write { db in try self.replay(in: db, matching: filter) }
+    }
+
+    /// Prunes in chunks of one transaction each, so a large prune never holds the write lock for long.
+    public func prune(olderThan age: Duration) async throws -> PruneResult {
+        var total = PruneResult(deliveries: 0, events: 0)
+        while true {
+            let chunk = try await database.write { db in try self.pruneChunk(in: db, olderThan: age) }
+            total.deliveries += chunk.deliveries
+            total.events += chunk.events
+            if chunk.deliveries == 0 && chunk.events == 0 { return total }
+        }
+    }
+
+    public func stats() async throws -> [ConsumerStats] {
+        try await database.read { db in try self.stats(in: db) }
+    }
+
+    public func deliveries(matching filter: DeliveryFilter) async throws -> [DeliveryRecord] {
+        try await database.read { db in try self.deliveries(in: db, matching: filter) }
+    }
+
+    /// One event and its deliveries; throws `not_found` for an unknown id.
+    public func event(id: String) async throws -> EventDetail {
+        try await database.read { db in try self.event(in: db, id: id) }
+    }
+
+    public func hasClaimable(consumer: String) async throws -> Bool {
+        try await database.read { db in try self.hasClaimable(in: db, consumer: consumer) }
+    }
+
+    public func nextDueMillis(consumer: String) async throws -> Int64? {
+        try await database.read { db in try self.nextDueMillis(in: db, consumer: consumer) }
+    }
+}

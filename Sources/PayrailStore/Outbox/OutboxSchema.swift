@@ -1,0 +1,55 @@
+/// The outbox tables (DESIGN.md §3). Shipped DDL; never edit, append a new migration instead.
+///
+/// - `event`: immutable (a trigger refuses updates); `seq` is the global order, `id` the public id.
+/// - `delivery`: one row per (event, consumer group). `aggregate` is copied from the event so the claim and the
+///   per-aggregate order check run on `delivery` alone. Open rows (`pending`, `leased`) are indexed by partial
+///   indexes, so claims never scan finished history.
+/// - Times are INTEGER Unix milliseconds (UTC).
+enum OutboxSchema {
+    /// Creates `event` and `delivery`.
+    static let v1 = Migration(
+        "0001_outbox",
+        """
+        CREATE TABLE event (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            aggregate TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            occurred_at INTEGER NOT NULL,
+            producer TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            signature TEXT NOT NULL
+        );
+        CREATE INDEX event_type ON event(type);
+        CREATE INDEX event_aggregate ON event(aggregate);
+        CREATE INDEX event_occurred_at ON event(occurred_at);
+        CREATE TRIGGER event_immutable BEFORE UPDATE ON event
+        BEGIN
+            SELECT RAISE(ABORT, 'events are immutable');
+        END;
+
+        CREATE TABLE delivery (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_seq INTEGER NOT NULL REFERENCES event(seq),
+            consumer TEXT NOT NULL,
+            aggregate TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'leased', 'done', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            available_at INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at INTEGER,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (event_seq, consumer)
+        );
+        CREATE INDEX delivery_open ON delivery(consumer, event_seq)
+            WHERE state IN ('pending', 'leased');
+        CREATE INDEX delivery_open_aggregate ON delivery(consumer, aggregate, event_seq)
+            WHERE state IN ('pending', 'leased');
+        CREATE INDEX delivery_state ON delivery(state, consumer);
+        CREATE INDEX delivery_done ON delivery(updated_at) WHERE state = 'done';
+        """
+    )
+}

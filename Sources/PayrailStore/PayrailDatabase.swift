@@ -1,0 +1,54 @@
+import GRDB
+import Logging
+
+/// The process's handle on the shared SQLite file: one `DatabasePool`, its group-commit writer and the change
+/// signal that wakes this process's consumer runners.
+public final class PayrailDatabase: Sendable {
+    /// Where the file is and how long to wait for locks.
+    public let settings: DatabaseSettings
+    /// The one pool of this process; read through it, write through `write(_:)`.
+    public let pool: DatabasePool
+    /// The group-commit writer every write of this process goes through.
+    public let writer: GroupCommitWriter
+    /// Notified after commits that may have made deliveries claimable (and by the wake watcher).
+    public let changes: ChangeSignal
+    /// Tells other processes that a commit made deliveries claimable.
+    let wakeFile: WakeFile
+    /// Whether the writer's current transaction already has its after-commit wake-up hook.
+    let wakeRegistered = Locked(false)
+
+    /// Opens the pool (WAL, busy timeout, `synchronous = FULL`, foreign keys), retrying a transient busy file.
+    public init(settings: DatabaseSettings, logger: Logger) throws {
+        self.settings = settings
+        self.pool = try DatabaseOpener.openPool(settings, logger: logger)
+        self.writer = GroupCommitWriter(pool: pool)
+        self.changes = ChangeSignal()
+        self.wakeFile = WakeFile(databasePath: settings.path)
+    }
+
+    /// Wakes runners in this process and in others: call after a commit that made deliveries claimable.
+    public func notifyCommitted() {
+        changes.notify()
+        wakeFile.post()
+    }
+
+    /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
+
+    /// Runs `body` on a read-only snapshot.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// Applies missing migrations under the migration file lock; returns what it applied.
+    public func migrate(logger: Logger, migrations: [Migration] = PayrailMigrations.all) throws -> [String] {
+        try SchemaMigrator(migrations: migrations).migrate(pool, lockPath: settings.migrationLockPath, logger: logger)
+    }
+
+    /// Throws `schema_behind` / `schema_ahead` unless the schema is exactly what this binary expects.
+    public func verifySchema(migrations: [Migration] = PayrailMigrations.all) throws {
+        try SchemaCheck(migrations: migrations).verify(pool)
+    }
+}

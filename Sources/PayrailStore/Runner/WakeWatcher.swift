@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wakes this process's runners when another process commits outbox work: SQLite has no notifications, so every
+/// process that commits such work touches the wake file `<database>.wake` (see `WakeFile`) after the commit, and
+/// on Linux this watcher asks the kernel (inotify) to report those writes, turning each burst into one
+/// `ChangeSignal.notify()`.
+///
+/// Why not watch the `-wal` file: SQLite writes the WAL frames (and inotify fires) before the commit is synced and
+/// published in the WAL index, so a reader woken by it can look too early and miss the commit. The wake file is
+/// written only after the commit returned, when every reader sees it.
+///
+/// It watches the database's folder for `IN_MODIFY` / `IN_CREATE` on the wake file's name, on a dedicated thread
+/// blocked in `poll(2)`: no CPU while nothing is written. The kernel merges identical unread events, so a busy
+/// writer costs one read per burst. Elsewhere than Linux it does nothing and runners rely on their fallback poll.
+final class WakeWatcher: Sendable {
+    private let stopWrite: Int32
+    private let started: Bool
+
+    /// Starts watching the wake file of `databasePath`; notifies `signal` on every write burst.
+    init(databasePath: String, signal: ChangeSignal) {
+        #if canImport(Glibc)
+        let url = URL(fileURLWithPath: WakeFile.path(forDatabase: databasePath)).standardizedFileURL
+        let folder = url.deletingLastPathComponent().path
+        let fileName = url.lastPathComponent
+        let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        var pipeFDs: [Int32] = [0, 0]
+        guard fd >= 0, pipe(&pipeFDs) == 0,
+            inotify_add_watch(fd, folder, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)) >= 0
+        else {
+            if fd >= 0 { close(fd) }
+            stopWrite = -1
+            started = false
+            return
+        }
+        stopWrite = pipeFDs[1]
+        started = true
+        let stopRead = pipeFDs[0]
+        let thread = Thread {
+            Self.watch(inotifyFD: fd, stopFD: stopRead, fileName: fileName, signal: signal)
+            close(fd)
+            close(stopRead)
+        }
+        thread.name = "payrail-wake-watcher"
+        thread.start()
+        #else
+        stopWrite = -1
+        started = false
+        #endif
+    }
+
+    /// Whether the kernel watch is active (false where inotify is unavailable).
+    var isActive: Bool { started }
+
+    /// Stops the watching thread.
+    func stop() {
+        guard started else { return }
+        var byte: UInt8 = 1
+        _ = write(stopWrite, &byte, 1)
+        close(stopWrite)
+    }
+
+    #if canImport(Glibc)
+    /// The watching loop: block in poll until inotify or the stop pipe is readable.
+    private static func watch(inotifyFD: Int32, stopFD: Int32, fileName: String, signal: ChangeSignal) {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        let wanted = Array(fileName.utf8)
+        while true {
+            var fds = [
+                pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if fds[1].revents != 0 { return }
+            var touched = false
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(inotifyFD, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                touched = touched || containsName(buffer, count: count, name: wanted)
+            }
+            if touched { signal.notify() }
+        }
+    }
+
+    /// Whether a buffer of `inotify_event` records names the watched file.
+    static func containsName(_ buffer: [UInt8], count: Int, name: [UInt8]) -> Bool {
+        var offset = 0
+        let header = MemoryLayout<inotify_event>.size
+        while offset + header <= count {
+            let length = buffer.withUnsafeBytes {
+                Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+            }
+            let nameStart = offset + header
+            if length > 0, nameStart + length <= count {
+                let field = buffer[nameStart..<(nameStart + length)].prefix { $0 != 0 }
+                if field.elementsEqual(name) { return true }
+            }
+            offset = nameStart + length
+        }
+        return false
+    }
+    #endif
+}

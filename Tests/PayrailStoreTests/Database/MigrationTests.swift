@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import Testing
+@testable import PayrailStore
+
+@Suite("Migrations and schema check")
+struct MigrationTests {
+    @Test func migrateAppliesEverythingOnceAndIsIdempotent() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open(migrate: false)
+        #expect(try await offPool { try database.migrate(logger: testLogger) } == PayrailMigrations.all.map(\.identifier))
+        #expect(try await offPool { try database.migrate(logger: testLogger) } == [])
+        try database.verifySchema()
+        #expect(FileManager.default.fileExists(atPath: file.settings.migrationLockPath))
+    }
+
+    @Test func aDatabaseBehindTheBinaryIsRefusedWithAClearMessage() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open(migrate: false)
+        let error = #expect(throws: StoreError.self) { try database.verifySchema() }
+        #expect(error?.code == "schema_behind")
+        #expect(error?.message.contains("run payrailctl migrate") == true)
+    }
+
+    @Test func aDatabaseAheadOfTheBinaryIsRefusedWithAClearMessage() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open(migrate: false)
+        let future = PayrailMigrations.all + [Migration("9999_future", "CREATE TABLE future (x)")]
+        _ = try await offPool { try database.migrate(logger: testLogger, migrations: future) }
+        let error = #expect(throws: StoreError.self) { try database.verifySchema() }
+        #expect(error?.code == "schema_ahead")
+        #expect(error?.message.contains("upgrade") == true)
+        let migrateError = #expect(throws: StoreError.self) { try database.migrate(logger: testLogger) }
+        #expect(migrateError?.code == "schema_ahead")
+    }
+
+    @Test func theExpectedVersionIsTheLastMigration() {
+        #expect(PayrailMigrations.expectedVersion == PayrailMigrations.all.last?.identifier)
+        let identifiers = PayrailMigrations.all.map(\.identifier)
+        #expect(identifiers == identifiers.sorted(), "migration identifiers sort in apply order")
+        #expect(Set(identifiers).count == identifiers.count)
+    }
+
+    /// Shipped migrations never change: their SQL is pinned by a hash. Append a migration instead of editing.
+    @Test func shippedMigrationsAreUnchanged() {
+        let pinned: [String: UInt64] = [
+            "0001_outbox": 7_329_735_909_009_196_989,
+        ]
+        for migration in PayrailMigrations.all {
+            let hash = pinned[migration.identifier]
+            #expect(hash != nil, "pin the hash of new migration \(migration.identifier) here when it ships")
+            #expect(fnv1a(migration.sql) == hash, "migration \(migration.identifier) changed after shipping")
+        }
+    }
+
+    @Test func eventsAreImmutable() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in
+            try db.execute(sql: """
+                INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                VALUES ('e1', 't', 'a', '{}', 1, 'p', 'k', 's')
+                """)
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await database.write { db in try db.execute(sql: "UPDATE event SET payload = '[]'") }
+        }
+    }
+
+    private func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

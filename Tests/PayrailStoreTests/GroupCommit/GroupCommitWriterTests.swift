@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import Testing
+@testable import PayrailStore
+
+@Suite("Group commit writer")
+struct GroupCommitWriterTests {
+    @Test func concurrentWritersShareCommitsAndEachGetsItsOwnResult() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)") }
+        let before = database.writer.commitStatistics
+        let ids = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+            for value in 0..<64 {
+                group.addTask {
+                    let id = try await database.write { db -> Int64 in
+                        try db.execute(sql: "INSERT INTO t (v) VALUES (?)", arguments: [value])
+                        return db.lastInsertedRowID
+                    }
+                    return (value, id)
+                }
+            }
+            var all: [(Int, Int64)] = []
+            for try await pair in group { all.append(pair) }
+            return all
+        }
+        #expect(ids.count == 64)
+        for (value, id) in ids {
+            let stored = try await database.read { db in
+                try Int.fetchOne(db, sql: "SELECT v FROM t WHERE id = ?", arguments: [id])
+            }
+            #expect(stored == value, "each caller gets the row id of its own insert")
+        }
+        let after = database.writer.commitStatistics
+        let commits = after.commits - before.commits
+        #expect(after.transactions - before.transactions == 64)
+        #expect(commits <= 32, "64 concurrent writers need far fewer than 64 commits (got \(commits))")
+    }
+
+    @Test func oneCallersFailureRollsBackOnlyItsOwnSavepoint() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (name TEXT PRIMARY KEY)") }
+        // Hold the writer so the next three writes queue up and commit as one batch.
+        let gate = try await holdWriter(database)
+        let before = database.writer.commitStatistics
+        let a = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('a')") } }
+        let b = Task { try await database.write { db in
+            try db.execute(sql: "INSERT INTO t VALUES ('b')")
+            throw StoreError("test_failure", "b fails after writing")
+        } }
+        let c = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('c')") } }
+        while database.writer.waitingCount < 3 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.open()
+        try await a.value
+        let failure = await #expect(throws: StoreError.self) { try await b.value }
+        #expect(failure?.code == "test_failure")
+        try await c.value
+        let names = try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY name") }
+        #expect(names == ["a", "c"])
+        let after = database.writer.commitStatistics
+        #expect(after.commits - before.commits == 1, "a, b and c shared one commit")
+    }
+
+    @Test func nobodyIsToldDoneWhenTheSharedCommitFails() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                CREATE TABLE child (id INTEGER PRIMARY KEY,
+                    parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+                CREATE TABLE other (id INTEGER PRIMARY KEY);
+                """)
+        }
+        let gate = try await holdWriter(database)
+        // `bad` breaks a deferred foreign key: only COMMIT notices, so the whole batch fails.
+        let good = Task { try await database.write { db in try db.execute(sql: "INSERT INTO other VALUES (1)") } }
+        let bad = Task { try await database.write { db in try db.execute(sql: "INSERT INTO child VALUES (1, 42)") } }
+        while database.writer.waitingCount < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.open()
+        await #expect(throws: (any Error).self) { try await good.value }
+        await #expect(throws: (any Error).self) { try await bad.value }
+        let rows = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM other") }
+        #expect(rows == 0)
+        // The writer keeps working afterwards.
+        try await database.write { db in try db.execute(sql: "INSERT INTO other VALUES (2)") }
+    }
+
+    /// Occupies the writer until `open()`: writes submitted meanwhile queue up and commit as one batch.
+    private func holdWriter(_ database: PayrailDatabase) async throws -> WriterGate {
+        let gate = WriterGate()
+        Task { try await database.write { _ in gate.holdUntilOpened() } }
+        while !gate.isHolding { try await Task.sleep(for: .milliseconds(1)) }
+        return gate
+    }
+}
+
+/// A write that blocks the group-commit writer until the test opens it.
+final class WriterGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var holding = false
+    private var opened = false
+
+    /// Whether the writer is blocked in the gate.
+    var isHolding: Bool { condition.lock(); defer { condition.unlock() }; return holding }
+
+    /// Called inside the write: blocks until `open()`.
+    func holdUntilOpened() {
+        condition.lock()
+        holding = true
+        while !opened { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Lets the held write finish.
+    func open() {
+        condition.lock()
+        opened = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import PayrailSigning
+import Testing
+@testable import PayrailStore
+
+@Suite("SQLite outbox specifics")
+struct OutboxSQLiteTests {
+    @Test func theClaimUsesThePartialIndexesNotATableScan() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        let plan = try await database.read { db in
+            try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN " + Outbox.claimSQL,
+                arguments: ["owner": "o", "expires": 1, "now": 1, "consumer": "c", "max": 10]
+            ).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX delivery_open (consumer=?)") }, "\(plan)")
+        #expect(plan.contains { $0.contains("USING INDEX delivery_open_aggregate") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+    }
+
+    @Test func appendRejectsBadInputAndDuplicateIDsWithoutWriting() async throws {
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        defer { harness.tearDown() }
+        let outbox = harness.outbox
+        let notJSON = await #expect(throws: StoreError.self) {
+            try await outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "{not json")])
+        }
+        #expect(notJSON?.code == "bad_payload")
+        let noType = await #expect(throws: StoreError.self) {
+            try await outbox.append([NewEvent(type: "", aggregate: "a", json: "{}")])
+        }
+        #expect(noType?.code == "bad_event")
+        _ = try await outbox.append([NewEvent(id: "fixed", type: "order.created", aggregate: "a", json: "{}")])
+        let duplicate = await #expect(throws: StoreError.self) {
+            try await outbox.append([
+                NewEvent(type: "order.created", aggregate: "b", json: "{}"),
+                NewEvent(id: "fixed", type: "order.created", aggregate: "a", json: "{}"),
+            ])
+        }
+        #expect(duplicate?.code == "duplicate_event")
+        let events = try await harness.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") }
+        #expect(events == 1, "a failed append transaction leaves nothing behind")
+    }
+
+    @Test func appendJoinsTheCallersTransaction() async throws {
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        defer { harness.tearDown() }
+        let outbox = harness.outbox
+        await #expect(throws: StoreError.self) {
+            try await harness.database.write { db in
+                try outbox.append(in: db, NewEvent(type: "order.created", aggregate: "a", json: "{}"))
+                throw StoreError("order_rejected", "the state change failed after appending")
+            }
+        }
+        #expect(try await outbox.deliveries(matching: DeliveryFilter()).isEmpty)
+    }
+
+    @Test func anAppendWakesThisProcesssWaiters() async throws {
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        defer { harness.tearDown() }
+        let changes = harness.database.changes
+        let seen = changes.generation
+        _ = try await harness.outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "{}")])
+        #expect(changes.generation != seen)
+        let started = ContinuousClock.now
+        await changes.wait(since: seen, timeout: .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test func signaturesCoverWhatIsStored() async throws {
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        defer { harness.tearDown() }
+        let record = try await harness.outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "[1]")])[0]
+        let stored = try await harness.outbox.event(id: record.id)
+        #expect(stored.event == record)
+        #expect(stored.event.signature.keyID == "current")
+        try EventSigner(ring: ConformanceFixtures.ring).verify(stored.event.fields, signature: stored.event.signature)
+        #expect(stored.deliveries.map(\.consumer) == ["audit", "billing", "notify"])
+        let missing = await #expect(throws: StoreError.self) { try await harness.outbox.event(id: "nope") }
+        #expect(missing?.code == "not_found")
+    }
+}
+
+@Suite("Backoff schedule")
+struct BackoffScheduleTests {
+    @Test func exponentialDoublesUpToTheCapThenStops() {
+        let schedule = BackoffSchedule.exponential(initial: .seconds(1), maximum: .seconds(5), retries: 5)
+        #expect(schedule.delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+        #expect(schedule.delay(afterAttempt: 1) == .seconds(1))
+        #expect(schedule.delay(afterAttempt: 5) == .seconds(5))
+        #expect(schedule.delay(afterAttempt: 6) == nil)
+        #expect(schedule.delay(afterAttempt: 0) == nil)
+        #expect(schedule.maximumAttempts == 6)
+    }
+
+    @Test func webhookRetriesCoverAtLeastADay() {
+        #expect(BackoffSchedule.webhooks.totalDelay >= .seconds(24 * 3600))
+    }
+}
+
+@Suite("Subscriptions")
+struct SubscriptionsTests {
+    @Test func exactAndPrefixPatternsMergeAcrossDeclarations() {
+        let table = Subscriptions([
+            Subscription(consumer: "b", eventTypes: ["order.paid"]),
+            Subscription(consumer: "a", eventTypes: ["order.*"]),
+            Subscription(consumer: "b", eventTypes: ["order.*"]),
+        ])
+        #expect(table.consumers(for: "order.paid") == ["a", "b"])
+        #expect(table.consumers(for: "order.closed") == ["a", "b"])
+        #expect(table.consumers(for: "orders.paid") == [])
+        #expect(table.consumers(for: "refund.done") == [])
+        #expect(table.consumerGroups == ["a", "b"])
+    }
+}

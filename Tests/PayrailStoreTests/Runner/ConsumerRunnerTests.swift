@@ -1,0 +1,224 @@
+import Foundation
+import Logging
+import PayrailSigning
+import ServiceLifecycle
+import Testing
+@testable import PayrailStore
+
+/// Records what handlers saw, across tasks.
+actor HandlerLog {
+    private(set) var handled: [(id: String, attempts: Int, at: ContinuousClock.Instant)] = []
+
+    func record(_ delivery: ClaimedDelivery) {
+        handled.append((delivery.event.id, delivery.attempts, .now))
+    }
+
+    func waitFor(count: Int, timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while handled.count < count {
+            if ContinuousClock.now > deadline { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+}
+
+@Suite("Consumer runner")
+struct ConsumerRunnerTests {
+    private func makeOutbox(_ database: PayrailDatabase) -> Outbox {
+        Outbox(
+            database: database, signer: EventSigner(ring: ConformanceFixtures.ring),
+            subscriptions: ConformanceFixtures.subscriptions, producer: "runner-tests", logger: testLogger)
+    }
+
+    private func runInGroup(_ runner: ConsumerRunner, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [runner], gracefulShutdownSignals: [], logger: testLogger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func anIdleRunnerPicksUpALocalAppendWithinMilliseconds() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let log = HandlerLog()
+        let runner = ConsumerRunner(
+            outbox: outbox, configuration: ConsumerConfiguration(consumer: "billing", idlePoll: .seconds(30)),
+            logger: testLogger
+        ) { delivery in
+            await log.record(delivery)
+            return .done
+        }
+        try await runInGroup(runner) {
+            try await Task.sleep(for: .milliseconds(100))  // let it go idle
+            for round in 0..<5 {
+                let appended = ContinuousClock.now
+                _ = try await outbox.append([orderCreated("agg-\(round)")])
+                try #require(await log.waitFor(count: round + 1, timeout: .seconds(5)))
+                let picked = await log.handled[round].at
+                #expect(picked - appended < .seconds(1), "woken by the append, not by the 30 s poll")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        #expect(try await outbox.stats(of: "billing")?.done == 5)
+    }
+
+    @Test func anotherProcesssAppendWakesTheRunnerThroughTheWakeFile() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let consumerSide = makeOutbox(try await file.open())
+        // A second pool on the same file has its own change signal: only the wake file links the two.
+        let producerSide = makeOutbox(try await file.open(migrate: false))
+        let log = HandlerLog()
+        let runner = ConsumerRunner(
+            outbox: consumerSide, configuration: ConsumerConfiguration(consumer: "billing", idlePoll: .seconds(30)),
+            logger: testLogger
+        ) { delivery in
+            await log.record(delivery)
+            return .done
+        }
+        try await runInGroup(runner) {
+            try await Task.sleep(for: .milliseconds(200))
+            for round in 0..<3 {
+                let appended = ContinuousClock.now
+                _ = try await producerSide.append([orderCreated("agg-\(round)")])
+                try #require(await log.waitFor(count: round + 1, timeout: .seconds(5)))
+                let picked = await log.handled[round].at
+                #expect(picked - appended < .seconds(1), "woken through the wake file, not by the 30 s poll")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    @Test func failuresAreRetriedWithBackoffThenDeadLettered() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let log = HandlerLog()
+        let configuration = ConsumerConfiguration(
+            consumer: "billing", backoff: BackoffSchedule(steps: [.milliseconds(30), .milliseconds(30)]),
+            idlePoll: .seconds(30))
+        struct Flaky: Error {}
+        let runner = ConsumerRunner(outbox: outbox, configuration: configuration, logger: testLogger) { delivery in
+            await log.record(delivery)
+            if delivery.event.aggregate == "poison" { throw Flaky() }
+            if delivery.attempts < 2 { throw Flaky() }
+            return .done
+        }
+        try await runInGroup(runner) {
+            _ = try await outbox.append([orderCreated("ok"), orderCreated("poison")])
+            #expect(await log.waitFor(count: 5))
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let attempts = await log.handled.map(\.attempts)
+        #expect(attempts.sorted() == [1, 1, 2, 2, 3], "ok succeeds on its 2nd attempt; poison gets 3")
+        let stats = try #require(try await outbox.stats(of: "billing"))
+        #expect(stats.done == 1 && stats.dead == 1)
+        let dead = try await outbox.deliveries(matching: DeliveryFilter(consumer: "billing", state: .dead))
+        #expect(dead.first?.lastError?.hasPrefix("retries exhausted") == true)
+    }
+
+    @Test func handlerResultsRetryAndDeadLetterOnRequest() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let log = HandlerLog()
+        let runner = ConsumerRunner(
+            outbox: outbox, configuration: ConsumerConfiguration(consumer: "billing", idlePoll: .seconds(30)),
+            logger: testLogger
+        ) { delivery in
+            await log.record(delivery)
+            if delivery.event.aggregate == "reject" { return .deadLetter(reason: "merchant said no") }
+            return delivery.attempts == 1 ? .retry(after: .milliseconds(40), reason: "poll again") : .done
+        }
+        try await runInGroup(runner) {
+            _ = try await outbox.append([orderCreated("poll"), orderCreated("reject")])
+            #expect(await log.waitFor(count: 3))
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let dead = try await outbox.deliveries(matching: DeliveryFilter(consumer: "billing", state: .dead))
+        #expect(dead.map(\.lastError) == ["merchant said no"])
+        #expect(try await outbox.stats(of: "billing")?.done == 1)
+    }
+
+    @Test func gracefulShutdownFinishesRunningHandlersAndReleasesTheRest() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let log = HandlerLog()
+        let gate = Locked(false)
+        let configuration = ConsumerConfiguration(consumer: "billing", batchSize: 10, concurrency: 2)
+        let runner = ConsumerRunner(outbox: outbox, configuration: configuration, logger: testLogger) { delivery in
+            await log.record(delivery)
+            while !gate.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+            return .done
+        }
+        _ = try await outbox.append((0..<10).map { orderCreated("agg-\($0)") })
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [runner], gracefulShutdownSignals: [], logger: testLogger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await log.waitFor(count: 2))
+            await group.triggerGracefulShutdown()
+            try await Task.sleep(for: .milliseconds(50))
+            gate.withLock { $0 = true }
+            try await tasks.waitForAll()
+        }
+        #expect(await log.handled.count == 2, "no new handler starts once shutdown begins")
+        let stats = try #require(try await outbox.stats(of: "billing"))
+        #expect(stats.done == 2, "running handlers finished and acked")
+        #expect(stats.ready == 8 && stats.leased == 0, "the rest was released, claimable at once")
+        let released = try await outbox.deliveries(matching: DeliveryFilter(consumer: "billing", state: .pending))
+        #expect(released.allSatisfy { $0.attempts == 0 })
+    }
+
+    @Test func aDeliveryClaimedTooOftenIsDeadLetteredWithoutRunningTheHandler() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        _ = try await outbox.append([orderCreated("crashy")])
+        // Simulate two crashed claims: claim with a tiny lease twice.
+        for _ in 0..<2 {
+            _ = try await outbox.claim(consumer: "billing", owner: "crashed", max: 1, lease: .milliseconds(1))
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let log = HandlerLog()
+        let runner = ConsumerRunner(
+            outbox: outbox, configuration: ConsumerConfiguration(consumer: "billing", poisonAttempts: 2),
+            logger: testLogger
+        ) { delivery in
+            await log.record(delivery)
+            return .done
+        }
+        try await runInGroup(runner) {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(await log.handled.isEmpty)
+        #expect(try await outbox.stats(of: "billing")?.dead == 1)
+    }
+
+    @Test func inotifyRecordParsingFindsTheWakeFileName() {
+        #if canImport(Glibc)
+        func record(_ name: String) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: 16)
+            var padded = Array(name.utf8) + [0]
+            while padded.count % 16 != 0 { padded.append(0) }
+            let length = UInt32(padded.count)
+            withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
+            return bytes + padded
+        }
+        let buffer = record("payrail.sqlite-shm") + record("payrail.sqlite.wake")
+        let wal = Array("payrail.sqlite.wake".utf8)
+        #expect(WakeWatcher.containsName(buffer, count: buffer.count, name: wal))
+        let shmOnly = record("payrail.sqlite-shm")
+        #expect(!WakeWatcher.containsName(shmOnly, count: shmOnly.count, name: wal))
+        #endif
+    }
+}

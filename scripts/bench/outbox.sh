@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Outbox benchmark (not a test): prints figures and ratios against the targets of the store issue.
+#
+#   scripts/bench/outbox.sh            # builds release, runs every phase (about a minute after the build)
+#   BENCH_DIR=/path/on/disk scripts/bench/outbox.sh   # where the SQLite files go (default ./.run/bench)
+#
+# Phases, all on the same disk and folder:
+#   1. raw ceiling: single-row INSERT transactions/s, WAL + synchronous=FULL, one connection (Python sqlite3)
+#   2. Payrail append/s from 64 concurrent writers, one event per transaction (group commit)
+#   3. end to end append -> claim -> ack events/s with 1 and with 3 consumer processes (appender running
+#      concurrently with 64 writers; time from the appender's start to the last consumer's exit)
+#   4. pickup latency p50/p99 at a fixed 1,000 events/s (appender and consumer in separate processes)
+#   5. CPU used by an idle consumer process over 5 s
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BENCH_DIR=${BENCH_DIR:-$ROOT/.run/bench}
+SCRATCH=${SCRATCH:-$ROOT/.build-release}
+PHASE_SECONDS=${PHASE_SECONDS:-5}
+E2E_EVENTS=${E2E_EVENTS:-50000}
+LATENCY_EVENTS=${LATENCY_EVENTS:-5000}
+
+echo "== building payrailctl (release) =="
+swift build -c release --product payrailctl --scratch-path "$SCRATCH" 2>&1 | tail -1
+CTL="$SCRATCH/release/payrailctl"
+
+mkdir -p "$BENCH_DIR"
+export PAYRAIL_EVENT_KEYS="bench:$(head -c 32 /dev/urandom | base64)"
+
+fresh_db() {
+    local db="$BENCH_DIR/$1.sqlite"
+    rm -f "$db" "$db-wal" "$db-shm" "$db.wake" "$db.migrate.lock"
+    "$CTL" migrate --database "$db" >/dev/null
+    echo "$db"
+}
+
+json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+now() { python3 -c 'import time; print(time.time())'; }
+
+echo "== 1. raw ceiling: single-row INSERT transactions/s (WAL, synchronous=FULL, one connection) =="
+RAW=$(python3 - "$BENCH_DIR/raw.sqlite" "$PHASE_SECONDS" <<'PY'
+import os, sqlite3, sys, time
+path, seconds = sys.argv[1], float(sys.argv[2])
+for suffix in ("", "-wal", "-shm"):
+    if os.path.exists(path + suffix): os.remove(path + suffix)
+db = sqlite3.connect(path, isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+n, start = 0, time.time()
+while time.time() - start < seconds:
+    db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO t (v) VALUES ('x')"); db.execute("COMMIT"); n += 1
+print(round(n / (time.time() - start)))
+PY
+)
+echo "raw ceiling: $RAW commits/s"
+
+echo "== 2. append/s, 64 concurrent writers, one event per transaction =="
+DB=$(fresh_db append)
+APPEND_JSON=$("$CTL" outbox-probe append --database "$DB" --seconds "$PHASE_SECONDS" --writers 64)
+APPEND=$(echo "$APPEND_JSON" | json_field per_second)
+COMMITS=$(echo "$APPEND_JSON" | json_field commits)
+APPENDED=$(echo "$APPEND_JSON" | json_field appended)
+printf "append: %.0f events/s (%s events in %s commits)\n" "$APPEND" "$APPENDED" "$COMMITS"
+
+e2e() {
+    local consumers=$1 db pids=() start end
+    db=$(fresh_db "e2e$consumers")
+    for _ in $(seq "$consumers"); do
+        "$CTL" outbox-probe consume --database "$db" --until-done "$E2E_EVENTS" \
+            >"$BENCH_DIR/e2e$consumers.$RANDOM.out" &
+        pids+=($!)
+    done
+    sleep 0.5
+    start=$(now)
+    "$CTL" outbox-probe append --database "$db" --count "$E2E_EVENTS" --writers 64 >/dev/null
+    wait "${pids[@]}"
+    end=$(now)
+    python3 -c "print(round($E2E_EVENTS / ($end - $start)))"
+}
+
+echo "== 3. end to end append -> claim -> ack ($E2E_EVENTS events, appender with 64 writers running alongside) =="
+E2E1=$(e2e 1)
+echo "1 consumer process:   $E2E1 events/s"
+E2E3=$(e2e 3)
+echo "3 consumer processes: $E2E3 events/s"
+
+echo "== 4. pickup latency at 1,000 events/s ($LATENCY_EVENTS events; append timestamp -> handler start) =="
+DB=$(fresh_db latency)
+"$CTL" outbox-probe consume --database "$DB" --until-done "$LATENCY_EVENTS" --latency >"$BENCH_DIR/latency.out" &
+CONSUMER=$!
+sleep 0.5
+"$CTL" outbox-probe append --database "$DB" --count "$LATENCY_EVENTS" --rate 1000 --writers 8 >/dev/null
+wait $CONSUMER
+P50=$(json_field latency_p50_ms <"$BENCH_DIR/latency.out")
+P99=$(json_field latency_p99_ms <"$BENCH_DIR/latency.out")
+PMAX=$(json_field latency_max_ms <"$BENCH_DIR/latency.out")
+printf "pickup latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n" "$P50" "$P99" "$PMAX"
+
+echo "== 5. idle consumer CPU over 5 s =="
+DB=$(fresh_db idle)
+"$CTL" outbox-probe consume --database "$DB" --until-done 1000000000 >/dev/null &
+IDLE=$!
+sleep 1
+TICKS=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$IDLE/stat"; }
+C0=$(cpu); sleep 5; C1=$(cpu)
+kill "$IDLE"; wait "$IDLE" 2>/dev/null || true
+IDLE_PCT=$(python3 -c "print(round(($C1 - $C0) / $TICKS / 5 * 100, 2))")
+echo "idle consumer: ${IDLE_PCT}% of one core"
+
+echo
+echo "== summary =="
+python3 - "$RAW" "$APPEND" "$E2E1" "$E2E3" "$P50" "$P99" "$IDLE_PCT" <<'PY'
+import sys
+raw, append, e1, e3, p50, p99, idle = map(float, sys.argv[1:])
+def verdict(ok): return "met" if ok else "MISSED"
+print(f"raw ceiling (1 connection, FULL sync):   {raw:,.0f} commits/s")
+print(f"append, 64 writers (group commit):      {append:,.0f} events/s = {append / raw:.2f}x raw "
+      f"(target >= 2x: {verdict(append >= 2 * raw)})")
+print(f"end to end, 1 consumer process:         {e1:,.0f} events/s")
+print(f"end to end, 3 consumer processes:       {e3:,.0f} events/s (target >= 10,000: {verdict(e3 >= 10000)})")
+print(f"pickup latency at 1,000/s:              p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+      f"(target p99 < 20 ms: {verdict(p99 < 20)})")
+print(f"idle consumer CPU:                      {idle:.2f}% of one core")
+PY
