@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "PayrailSigning", targets: ["PayrailSigning"]),
         .library(name: "PayrailStore", targets: ["PayrailStore"]),
+        .library(name: "PayrailCore", targets: ["PayrailCore"]),
         .executable(name: "payrailctl", targets: ["payrailctl"]),
     ],
     dependencies: [
@@ -45,6 +46,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Money, ids, state machines and ledger rules: Foundation only.
+        .target(name: "PayrailCore", swiftSettings: swiftSettings),
 
         // payrailctl: the admin CLI. Logic in a library the tests reach; a thin @main.
         .target(
@@ -68,6 +71,11 @@ let package = Package(
         .testTarget(
             name: "PayrailSigningTests",
             dependencies: ["PayrailSigning"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailCoreTests",
+            dependencies: ["PayrailCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -26,9 +26,8 @@ public struct EventKeyRing: Sendable, CustomStringConvertible {
     public init(_ pairs: [(id: String, secret: [UInt8])]) throws {
         guard !pairs.isEmpty else { throw SigningError("empty_key_ring", "the event key ring has no keys") }
         var seen = Set<String>()
-        var keys: [Key] = []
         for pair in pairs {
-            try Self.validate(keyID: pair.id)
+            try KeyRingText.validate(keyID: pair.id, what: "event")
             guard seen.insert(pair.id).inserted else {
                 throw SigningError("duplicate_key_id", "event key id '\(pair.id)' appears twice in the ring")
             }
@@ -36,27 +35,13 @@ public struct EventKeyRing: Sendable, CustomStringConvertible {
                 throw SigningError(
                     "weak_key", "event key '\(pair.id)' is shorter than \(Self.minimumSecretBytes) bytes")
             }
-            keys.append(Key(id: pair.id, secretBytes: pair.secret))
         }
-        self.keys = keys
+        self.keys = pairs.map { Key(id: $0.id, secretBytes: $0.secret) }
     }
 
     /// Parses the `PAYRAIL_EVENT_KEYS` form: `kid:base64secret[,kid:base64secret…]`, the first one signing.
     public init(parsing text: String) throws {
-        var pairs: [(id: String, secret: [UInt8])] = []
-        for (index, item) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-            let entry = item.trimmingCharacters(in: .whitespaces)
-            guard let colon = entry.firstIndex(of: ":") else {
-                throw SigningError("malformed_key_ring", "entry \(index + 1) is not of the form kid:base64secret")
-            }
-            let kid = String(entry[..<colon])
-            let encoded = String(entry[entry.index(after: colon)...])
-            guard let secret = Data(base64Encoded: encoded) else {
-                throw SigningError("malformed_key_ring", "the secret of event key '\(kid)' is not valid base64")
-            }
-            pairs.append((kid, Array(secret)))
-        }
-        try self.init(pairs)
+        try self.init(KeyRingText.parse(text, what: "event"))
     }
 
     /// The key that signs new events.
@@ -66,12 +51,4 @@ public struct EventKeyRing: Sendable, CustomStringConvertible {
     public func key(id: String) -> Key? { keys.first { $0.id == id } }
 
     public var description: String { "EventKeyRing(kids: \(keys.map(\.id)), signing: \(signingKey.id))" }
-
-    /// Key ids are 1–64 characters of `[A-Za-z0-9._-]`.
-    static func validate(keyID: String) throws {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard (1...64).contains(keyID.count), keyID.allSatisfy({ allowed.contains($0) }) else {
-            throw SigningError("malformed_key_id", "an event key id must be 1-64 characters of A-Z a-z 0-9 . _ -")
-        }
-    }
 }

@@ -7,6 +7,7 @@ struct SignCommand: AsyncParsableCommand {
         abstract: "Compute a signature the way Payrail does (input on stdin).",
         subcommands: [
             SignWebhookCommand.self,
+            SignDouyinCommand.self,
         ]
     )
 }
@@ -18,6 +19,9 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Verify a signed message the way Payrail does (input on stdin); exit 0 when valid, 1 when not.",
         subcommands: [
             VerifyWebhookCommand.self,
+            VerifyDouyinCallbackCommand.self,
+            VerifyWeChatNotifyCommand.self,
+            VerifyAlipayNotifyCommand.self,
         ]
     )
 }

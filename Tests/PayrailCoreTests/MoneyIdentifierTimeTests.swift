@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import PayrailCore
+
+@Suite("Money, identifiers and China time")
+struct MoneyIdentifierTimeTests {
+    @Test func arithmeticIsCheckedNotWrapping() throws {
+        #expect(try Money.fen(1).adding(.fen(2)) == .fen(3))
+        #expect(throws: DomainError.self) { try Money.fen(.max).adding(.fen(1)) }
+        #expect(throws: DomainError.self) { try Money.fen(.min).negated() }
+        let usd = Money(minorUnits: 1, currency: Currency(rawValue: "USD")!)
+        #expect(throws: DomainError.self) { try Money.fen(1).adding(usd) }
+        #expect(Currency(rawValue: "cny") == nil)
+        #expect(Currency(rawValue: "CNYY") == nil)
+    }
+
+    @Test func ledgerRefusesUnbalancedTransactions() {
+        #expect(throws: DomainError.self) {
+            try LedgerTransaction(kind: "x", entries: [
+                LedgerEntry(account: .providerClearing, amount: .fen(10)),
+                LedgerEntry(account: .merchantPending, amount: .fen(-9)),
+            ])
+        }
+        #expect(throws: DomainError.self) { try Postings.payment(.fen(0)) }
+        for code in ["provider_clearing", "merchant_pending", "merchant_available", "platform_fee", "receiver:69"] {
+            #expect(LedgerAccount(code: code)?.code == code)
+        }
+        #expect(LedgerAccount(code: "receiver:") == nil)
+    }
+
+    @Test func identifiersAreTypedPrefixedAndTimeOrdered() throws {
+        let early = OrderID.generate(at: Date(timeIntervalSince1970: 1_700_000_000))
+        let late = OrderID.generate(at: Date(timeIntervalSince1970: 1_700_000_001))
+        #expect(early.rawValue.hasPrefix("ord_"))
+        #expect(early.rawValue.count == 30)
+        #expect(early < late)
+        #expect(OrderID(early.rawValue) == early)
+        #expect(RefundID(early.rawValue) == nil)
+        #expect(OrderID("ord_short") == nil)
+        #expect(OrderID("ord_" + String(repeating: "u", count: 26)) == nil)
+        let decoded = try JSONDecoder().decode([OrderID].self, from: JSONEncoder().encode([early]))
+        #expect(decoded == [early])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([OrderID].self, from: Data(#"["rfd_x"]"#.utf8)) }
+    }
+
+    @Test func chinaTimeIsUTCPlusEight() throws {
+        let date = try #require(ChinaTime.parseDateTime("2025-11-22 08:00:00"))
+        #expect(date.timeIntervalSince1970 == 1_763_769_600)  // 2025-11-22T00:00:00Z
+        #expect(ChinaTime.formatDateTime(date) == "2025-11-22 08:00:00")
+        #expect(ChinaTime.billDate(of: Date(timeIntervalSince1970: 1_763_740_800)) == "20251122")  // 16:00Z 21st
+        let day = try #require(ChinaTime.interval(ofBillDate: "20251122"))
+        #expect(day.start.timeIntervalSince1970 == 1_763_740_800)
+        #expect(ChinaTime.parseDateTime("2025-02-30 00:00:00") == nil)
+        #expect(ChinaTime.parseDateTime("yesterday") == nil)
+        #expect(ChinaTime.interval(ofBillDate: "2025112") == nil)
+    }
+}
