@@ -38,6 +38,7 @@ let package = Package(
         .target(
             name: "PayrailStore",
             dependencies: [
+                "PayrailCore",
                 "PayrailSigning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,9 +54,11 @@ let package = Package(
         .target(
             name: "PayrailCtl",
             dependencies: [
+                "PayrailCore",
                 "PayrailSigning",
                 "PayrailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "services/ctl/Sources/PayrailCtl",
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(
             name: "PayrailStoreTests",
             dependencies: [
+                "PayrailCore",
                 "PayrailStore",
                 "PayrailSigning",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -92,7 +96,13 @@ let package = Package(
         ),
         .testTarget(
             name: "PayrailCtlTests",
-            dependencies: ["PayrailCtl", "PayrailSigning"],
+            dependencies: [
+                "PayrailCtl",
+                "PayrailCore",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],
