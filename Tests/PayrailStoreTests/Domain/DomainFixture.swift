@@ -25,7 +25,7 @@ struct DomainFixture {
     /// Opens a fresh database and creates one merchant.
     static func make() async throws -> DomainFixture {
         let file = TestDatabaseFile()
-        let database = try await file.open()
+        let database = try await openOffPool(file)
         let clock = ManualClock()
         let outbox = Outbox(
             database: database, signer: EventSigner(ring: ring),
@@ -40,6 +40,21 @@ struct DomainFixture {
             orders: OrderRepository(database: database, outbox: outbox),
             refunds: RefundRepository(database: database, outbox: outbox),
             settlements: SettlementRepository(database: database, outbox: outbox), merchant: merchant)
+    }
+
+    /// Opens and migrates on a plain thread: migrating blocks on file locks and fsyncs, which must not starve
+    /// Swift's cooperative pool (two threads here) while other suites' tests wait for wake-ups.
+    private static func openOffPool(_ file: TestDatabaseFile) async throws -> PayrailDatabase {
+        let settings = file.settings
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    let database = try PayrailDatabase(settings: settings, logger: testLogger)
+                    _ = try database.migrate(logger: testLogger)
+                    return database
+                })
+            }
+        }
     }
 
     /// Removes the database folder.
