@@ -35,7 +35,7 @@ public final class ChannelAccountRepository: Sendable {
             let taken = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM channel_account WHERE provider = 'douyin' AND app_id = ?",
                 arguments: [credentials.appID]) ?? false
-            if taken { throw DomainFailures.conflict("douyin app_id", credentials.appID) }
+            if taken { throw DomainError("conflict", "douyin app_id '\(credentials.appID)' is already registered") }
             try db.execute(
                 sql: """
                     INSERT INTO channel_account (id, merchant_id, provider, app_id, provider_merchant_id,

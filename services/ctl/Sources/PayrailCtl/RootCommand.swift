@@ -4,8 +4,11 @@ import ArgumentParser
 public struct RootCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "payrailctl",
-        abstract: "Payrail admin CLI: signing tools, migrations and the event outbox.",
-        subcommands: [SignCommand.self, VerifyCommand.self, MigrateCommand.self]
+        abstract: "Payrail admin CLI: signing tools, migrations, merchants and keys, the ledger and the event outbox.",
+        subcommands: [
+            SignCommand.self, VerifyCommand.self, MigrateCommand.self, MerchantCommand.self, KeyCommand.self,
+            LedgerCommand.self, DevCommand.self,
+        ]
     )
 
     public init() {}
