@@ -19,6 +19,7 @@ public enum PayrailMigrations {
     /// All migrations in the order they apply.
     public static let all: [Migration] = [
         OutboxSchema.v1,
+        DomainSchema.v1,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

@@ -48,6 +48,7 @@ struct MigrationTests {
     @Test func shippedMigrationsAreUnchanged() {
         let pinned: [String: UInt64] = [
             "0001_outbox": 7_329_735_909_009_196_989,
+            "0002_domain": 5_349_227_924_899_825_878,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

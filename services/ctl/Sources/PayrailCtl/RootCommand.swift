@@ -4,9 +4,10 @@ import ArgumentParser
 public struct RootCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "payrailctl",
-        abstract: "Payrail admin CLI: signing tools, migrations and the event outbox.",
+        abstract: "Payrail admin CLI: signing tools, migrations, merchants and keys, the ledger and the event outbox.",
         subcommands: [
-            SignCommand.self, VerifyCommand.self, MigrateCommand.self, EventsCommand.self, OutboxProbeCommand.self,
+            SignCommand.self, VerifyCommand.self, MigrateCommand.self, MerchantCommand.self, KeyCommand.self,
+            LedgerCommand.self, EventsCommand.self, OutboxProbeCommand.self, DevCommand.self,
         ]
     )
 

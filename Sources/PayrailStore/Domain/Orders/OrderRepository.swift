@@ -1,0 +1,191 @@
+import GRDB
+import PayrailCore
+
+/// Orders: create, look up (scoped by merchant), and move through their state machine. Every public method is
+/// one transaction: load the row, apply the pure machine, save the row, write its ledger entries and append its
+/// events, all or nothing.
+public final class OrderRepository: Sendable {
+    /// The database the orders live in.
+    public let database: PayrailDatabase
+    /// Where the orders' events go.
+    public let outbox: Outbox
+    /// How long an unpaid order lives when the merchant gives no expiry.
+    public let defaultLifetime: Duration
+    private let clock: any MillisecondClock
+
+    /// Creates the repository; time comes from the outbox's clock so rows and events agree.
+    public init(database: PayrailDatabase, outbox: Outbox, defaultLifetime: Duration = .seconds(7200)) {
+        self.database = database
+        self.outbox = outbox
+        self.defaultLifetime = defaultLifetime
+        self.clock = outbox.clock
+    }
+
+    /// Creates an order (`order.created`). Reusing an `out_order_no` returns the existing order when the
+    /// parameters match and is a `conflict` when they differ.
+    public func create(merchant: MerchantID, _ new: NewOrder) async throws -> Created<Order> {
+        try new.validate()
+        let now = clock.nowMillis()
+        let expiresAt = new.expiresAtMillis ?? now + defaultLifetime.wholeMilliseconds
+        guard expiresAt > now else { throw DomainFailures.invalid("expires_at", "must be in the future") }
+        let effects = DomainEffects(outbox: outbox)
+        return try await database.write { db in
+            _ = try MerchantRepository.fetch(merchant, in: db)
+            if let channel = new.channelAccountID {
+                let account = try ChannelAccountRepository.fetch(channel, in: db)
+                guard account.merchantID == merchant else {
+                    throw DomainFailures.notFound("channel account", channel.rawValue)
+                }
+            }
+            if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
+                guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
+                return Created(record: existing, existed: true)
+            }
+            let id = OrderID.generate()
+            try db.execute(
+                sql: """
+                    INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
+                        subject, body, notify_url, expires_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
+                    new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
+                    expiresAt, now, now,
+                ])
+            let order = try Self.fetch(id, in: db)
+            try effects.run([.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
+            return Created(record: order, existed: false)
+        }
+    }
+
+    /// One of a merchant's orders; another merchant's order is `not_found`.
+    public func find(merchant: MerchantID, id: OrderID) async throws -> Order {
+        try await database.read { db in try Self.fetch(id, merchant: merchant, in: db) }
+    }
+
+    /// One of a merchant's orders by its own number; `not_found` when it has none.
+    public func find(merchant: MerchantID, outOrderNo: String) async throws -> Order {
+        try await database.read { db in
+            guard let order = try Self.fetch(merchant: merchant, outOrderNo: outOrderNo, in: db) else {
+                throw DomainFailures.notFound("order", outOrderNo)
+            }
+            return order
+        }
+    }
+
+    /// Any order by id, for the services acting on provider results (not for merchant requests).
+    public func get(_ id: OrderID) async throws -> Order {
+        try await database.read { db in try Self.fetch(id, in: db) }
+    }
+
+    /// Stores the provider's order id and pay parameters and moves `created → awaiting_payment`; a late
+    /// duplicate is ignored and leaves the stored parameters alone.
+    public func recordProviderOrder(
+        _ id: OrderID, providerOrderID: String, payParams: String
+    ) async throws -> Applied<Order, OrderStatus> {
+        let (effects, now) = (DomainEffects(outbox: outbox), clock.nowMillis())
+        return try await database.write { db in
+            let order = try Self.fetch(id, in: db)
+            if order.status == .created {
+                try db.execute(
+                    sql: "UPDATE orders SET provider_order_id = ?, pay_params = ? WHERE id = ?",
+                    arguments: [providerOrderID, payParams, id.rawValue])
+            }
+            return try Self.apply(.providerOrderCreated, to: order, effects: effects, nowMillis: now, in: db)
+        }
+    }
+
+    /// Applies a provider-side signal (provider refused, payment confirmed, close confirmed, close requested).
+    /// Refund results go through `RefundRepository`, which moves the order in the same transaction.
+    public func apply(_ id: OrderID, _ signal: OrderSignal) async throws -> Applied<Order, OrderStatus> {
+        if case .refundSucceeded = signal {
+            throw DomainError("invalid_signal", "refund results are applied through the refund repository")
+        }
+        let (effects, now) = (DomainEffects(outbox: outbox), clock.nowMillis())
+        return try await database.write { db in
+            try Self.apply(signal, to: try Self.fetch(id, in: db), effects: effects, nowMillis: now, in: db)
+        }
+    }
+
+    /// The merchant asks to close an unpaid order (`order.close_requested`, for the worker to close it at the
+    /// provider). A paid order is `order_not_closable`; a closed one is left as it is.
+    public func requestClose(merchant: MerchantID, id: OrderID) async throws -> Applied<Order, OrderStatus> {
+        let (effects, now) = (DomainEffects(outbox: outbox), clock.nowMillis())
+        return try await database.write { db in
+            let order = try Self.fetch(id, merchant: merchant, in: db)
+            let result = try Self.apply(.closeRequested, to: order, effects: effects, nowMillis: now, in: db)
+            if case .rejected(let error) = result.transition { throw error }
+            return result
+        }
+    }
+}
+
+extension OrderRepository {
+    /// Applies a signal to a loaded order inside a transaction: saves the machine, then runs its actions with the
+    /// saved order as the events' payload. An anomaly flags the order for attention.
+    static func apply(
+        _ signal: OrderSignal, to order: Order, effects: DomainEffects, nowMillis: Int64, in db: Database
+    ) throws -> Applied<Order, OrderStatus> {
+        var machine = order.machine
+        let transition = machine.handle(signal)
+        switch transition {
+        case .applied:
+            var paidAt: Int64?
+            if case .paymentConfirmed = signal { paidAt = nowMillis }
+            try save(machine, of: order.id, paidAt: paidAt, nowMillis: nowMillis, in: db)
+        case .anomaly:
+            try db.execute(
+                sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?",
+                arguments: [nowMillis, order.id.rawValue])
+        case .ignored, .rejected:
+            return Applied(record: order, transition: transition)
+        }
+        let saved = try fetch(order.id, in: db)
+        try effects.run(transition.actions, for: saved.effectSubject(), nowMillis: nowMillis, in: db)
+        return Applied(record: saved, transition: transition)
+    }
+
+    /// Writes a machine's status, balances and flags back to its row.
+    static func save(
+        _ machine: OrderStateMachine, of id: OrderID, paidAt: Int64? = nil, nowMillis: Int64, in db: Database
+    ) throws {
+        let balances = machine.balances
+        try db.execute(
+            sql: """
+                UPDATE orders SET status = ?, paid = ?, refunds_committed = ?, refunded = ?,
+                    settlements_committed = ?, settled = ?, close_requested = ?, needs_attention = ?,
+                    paid_at = COALESCE(?, paid_at), updated_at = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                machine.status.rawValue, balances.paid.minorUnits, balances.refundsCommitted.minorUnits,
+                balances.refunded.minorUnits, balances.settlementsCommitted.minorUnits, balances.settled.minorUnits,
+                machine.closeRequested, machine.needsAttention, paidAt, nowMillis, id.rawValue,
+            ])
+        guard db.changesCount == 1 else { throw StoreError("order_lost", "order '\(id.rawValue)' vanished") }
+    }
+
+    /// Loads an order; with `merchant`, another merchant's order is `not_found`.
+    static func fetch(_ id: OrderID, merchant: MerchantID? = nil, in db: Database) throws -> Order {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]),
+            merchant == nil || row["merchant_id"] == merchant?.rawValue
+        else { throw DomainFailures.notFound("order", id.rawValue) }
+        return try Order(row: row)
+    }
+
+    /// Loads a merchant's order by its own number, if any.
+    static func fetch(merchant: MerchantID, outOrderNo: String, in db: Database) throws -> Order? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM orders WHERE merchant_id = ? AND out_order_no = ?",
+            arguments: [merchant.rawValue, outOrderNo]
+        ).map(Order.init(row:))
+    }
+}
+
+extension Order {
+    /// The subject of the order's own actions: its events and its payment posting.
+    func effectSubject() -> DomainEffects.Subject {
+        DomainEffects.Subject(merchantID: merchantID, orderID: id, objectID: id.rawValue, payload: jsonObject)
+    }
+}

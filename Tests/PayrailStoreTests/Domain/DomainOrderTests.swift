@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import PayrailCore
+import Testing
+@testable import PayrailStore
+
+@Suite("Order repository")
+struct DomainOrderTests {
+    @Test func createIsIdempotentPerMerchantNumberAndScopedByMerchant() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let request = NewOrder(
+            outOrderNo: "A-1", amount: .fen(2376), subject: "Tea", notifyURL: "https://shop.example/notify")
+        let first = try await fixture.orders.create(merchant: fixture.merchant, request)
+        #expect(!first.existed && first.record.status == .created)
+        let again = try await fixture.orders.create(merchant: fixture.merchant, request)
+        #expect(again.existed && again.record.id == first.record.id)
+        var changed = request
+        changed.amount = .fen(1)
+        let conflict = await #expect(throws: DomainError.self) {
+            try await fixture.orders.create(merchant: fixture.merchant, changed)
+        }
+        #expect(conflict?.code == "conflict")
+        #expect(try await fixture.eventTypes(aggregate: first.record.id.rawValue) == ["order.created"])
+
+        let other = try await fixture.merchants.create(name: "Other", secrets: DomainFixture.secrets).merchant.id
+        let theirs = try await fixture.orders.create(merchant: other, request)
+        #expect(!theirs.existed && theirs.record.id != first.record.id, "numbers are unique per merchant only")
+        let foreign = await #expect(throws: DomainError.self) {
+            try await fixture.orders.find(merchant: other, id: first.record.id)
+        }
+        #expect(foreign?.code == "not_found")
+        let close = await #expect(throws: DomainError.self) {
+            try await fixture.orders.requestClose(merchant: other, id: first.record.id)
+        }
+        #expect(close?.code == "not_found")
+        #expect(try await fixture.orders.find(merchant: fixture.merchant, outOrderNo: "A-1").id == first.record.id)
+    }
+
+    @Test func malformedOrdersAreRefusedAndChangeNothing() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let bad: [(NewOrder, String)] = [
+            (NewOrder(outOrderNo: "", amount: .fen(1), subject: "s"), "invalid_out_order_no"),
+            (NewOrder(outOrderNo: "has space", amount: .fen(1), subject: "s"), "invalid_out_order_no"),
+            (NewOrder(outOrderNo: "x", amount: .fen(0), subject: "s"), "invalid_amount"),
+            (NewOrder(outOrderNo: "x", amount: .fen(-5), subject: "s"), "invalid_amount"),
+            (NewOrder(outOrderNo: "x", amount: .fen(1), subject: ""), "invalid_subject"),
+            (NewOrder(outOrderNo: "x", amount: .fen(1), subject: "s", notifyURL: "ftp://x"), "invalid_notify_url"),
+            (NewOrder(outOrderNo: "x", amount: .fen(1), subject: "s", expiresAtMillis: 1), "invalid_expires_at"),
+            (NewOrder(outOrderNo: "x", amount: .fen(1), subject: "s", channelAccountID: .generate()), "not_found"),
+        ]
+        for (request, code) in bad {
+            let error = await #expect(throws: DomainError.self) {
+                try await fixture.orders.create(merchant: fixture.merchant, request)
+            }
+            #expect(error?.code == code)
+        }
+        #expect(try await fixture.count("orders") == 0)
+        #expect(try await fixture.count("event") == 0)
+    }
+
+    enum Outcome: Equatable { case applied, ignored, anomaly, rejected }
+
+    /// Every (state, provider signal) pair through the repository: the status after, the outcome, and whether a
+    /// payment was posted. The pure table is in PayrailCoreTests; this checks the store executes it.
+    static let table: [(OrderStatus, OrderSignal, OrderStatus, Outcome)] = {
+        let pay = OrderSignal.paymentConfirmed(.fen(1000))
+        let wrong = OrderSignal.paymentConfirmed(.fen(999))
+        let refused = OrderSignal.providerRefused(reason: "r")
+        return [
+            (.created, .providerOrderCreated, .awaitingPayment, .applied), (.created, refused, .failed, .applied),
+            (.created, pay, .paid, .applied), (.created, wrong, .created, .anomaly),
+            (.created, .closeRequested, .created, .applied), (.created, .closeConfirmed, .closed, .applied),
+            (.awaitingPayment, .providerOrderCreated, .awaitingPayment, .ignored),
+            (.awaitingPayment, refused, .awaitingPayment, .ignored), (.awaitingPayment, pay, .paid, .applied),
+            (.awaitingPayment, .closeRequested, .awaitingPayment, .applied),
+            (.awaitingPayment, .closeConfirmed, .closed, .applied),
+            (.paid, .providerOrderCreated, .paid, .ignored), (.paid, refused, .paid, .ignored),
+            (.paid, pay, .paid, .ignored), (.paid, wrong, .paid, .anomaly), (.paid, .closeRequested, .paid, .rejected),
+            (.paid, .closeConfirmed, .paid, .ignored),
+            (.partiallyRefunded, pay, .partiallyRefunded, .ignored),
+            (.partiallyRefunded, .closeRequested, .partiallyRefunded, .rejected),
+            (.refunded, pay, .refunded, .ignored), (.refunded, .closeConfirmed, .refunded, .ignored),
+            (.closed, pay, .paid, .applied), (.closed, .closeRequested, .closed, .ignored),
+            (.closed, .providerOrderCreated, .closed, .ignored), (.closed, wrong, .closed, .anomaly),
+            (.failed, pay, .paid, .applied), (.failed, .closeConfirmed, .failed, .ignored),
+        ]
+    }()
+
+    @Test func everyTransitionThroughTheRepository() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        for (from, signal, expected, outcome) in Self.table {
+            let order = try await drive(fixture, to: from)
+            let (events, postings) = (try await fixture.count("event"), try await fixture.count("ledger_transaction"))
+            let result = try await fixture.orders.apply(order.id, signal)
+            let stored = try await fixture.orders.get(order.id)
+            let label = "\(from) + \(signal)"
+            #expect(stored.status == expected, "\(label)")
+            #expect(result.record == stored, "\(label)")
+            let newEvents = try await fixture.count("event") - events
+            let newPostings = try await fixture.count("ledger_transaction") - postings
+            switch result.transition {
+            case .applied:
+                #expect(outcome == .applied, "\(label)")
+                #expect(newEvents >= 1, "\(label)")
+            case .ignored:
+                #expect(outcome == .ignored, "\(label)")
+                #expect(newEvents == 0 && stored == order, "\(label): an ignored signal changes nothing")
+            case .anomaly:
+                #expect(outcome == .anomaly, "\(label)")
+                #expect(stored.needsAttention && stored.status == order.status, "\(label)")
+            case .rejected:
+                #expect(outcome == .rejected, "\(label)")
+                #expect(newEvents == 0, "\(label)")
+            }
+            let paysNow = outcome == .applied && expected == .paid
+            #expect(newPostings == (paysNow ? 1 : 0), "\(label): only a first payment posts")
+        }
+        #expect(try await fixture.violations() == [])
+    }
+
+    @Test func aPaymentAfterCloseIsRecordedAndFlagged() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let order = try await fixture.order(500)
+        _ = try await fixture.orders.requestClose(merchant: fixture.merchant, id: order.id)
+        _ = try await fixture.orders.apply(order.id, .closeConfirmed)
+        let paid = try await fixture.orders.apply(order.id, .paymentConfirmed(.fen(500))).record
+        #expect(paid.status == .paid && paid.needsAttention && paid.balances.paid == .fen(500))
+        #expect(paid.paidAtMillis != nil)
+        #expect(try await fixture.eventTypes(aggregate: order.id.rawValue) == [
+            "order.created", "order.close_requested", "order.closed", "order.paid", "alert.raised",
+        ])
+        let alert = try await fixture.database.read { db in
+            try String.fetchOne(db, sql: "SELECT payload FROM event WHERE type = 'alert.raised'")
+        }
+        #expect(alert?.contains("paid_after_closed") == true)
+        #expect(try await fixture.violations() == [])
+        let close = await #expect(throws: DomainError.self) {
+            try await fixture.orders.requestClose(merchant: fixture.merchant, id: order.id)
+        }
+        #expect(close?.code == "order_not_closable")
+    }
+
+    @Test func providerOrderParametersAreStoredOnceAndRefundSignalsAreRefused() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let order = try await fixture.order(300)
+        let first = try await fixture.orders.recordProviderOrder(
+            order.id, providerOrderID: "N1", payParams: #"{"order_id":"N1","order_token":"T1"}"#)
+        #expect(first.record.status == .awaitingPayment && first.record.providerOrderID == "N1")
+        let late = try await fixture.orders.recordProviderOrder(order.id, providerOrderID: "N2", payParams: "{}")
+        #expect(late.record.providerOrderID == "N1" && late.record.payParams?.contains("T1") == true)
+        let refused = await #expect(throws: DomainError.self) {
+            try await fixture.orders.apply(order.id, .refundSucceeded(.fen(1)))
+        }
+        #expect(refused?.code == "invalid_signal")
+    }
+
+    /// A new order of 1000 fen brought to a status through the repositories.
+    private func drive(_ fixture: DomainFixture, to status: OrderStatus) async throws -> Order {
+        let order = try await fixture.order(1000)
+        let id = order.id
+        switch status {
+        case .created: return order
+        case .awaitingPayment: _ = try await fixture.orders.apply(id, .providerOrderCreated)
+        case .paid: _ = try await fixture.orders.apply(id, .paymentConfirmed(.fen(1000)))
+        case .partiallyRefunded, .refunded:
+            _ = try await fixture.orders.apply(id, .paymentConfirmed(.fen(1000)))
+            let amount: Int64 = status == .refunded ? 1000 : 400
+            let refund = try await fixture.refunds.request(
+                merchant: fixture.merchant, order: id, NewRefund(outRefundNo: UUID().uuidString, amount: .fen(amount)))
+            _ = try await fixture.refunds.apply(try #require(RefundID(refund.record.id)), .succeeded(fee: nil))
+        case .closed: _ = try await fixture.orders.apply(id, .closeConfirmed)
+        case .failed: _ = try await fixture.orders.apply(id, .providerRefused(reason: "no"))
+        }
+        let stored = try await fixture.orders.get(id)
+        #expect(stored.status == status)
+        return stored
+    }
+}
