@@ -12,12 +12,12 @@ struct DomainCommandTests {
     static let eventKeys = "e1:" + Data(repeating: 6, count: 32).base64EncodedString()
 
     /// A migrated database in a fresh folder.
-    private func migratedDatabase() throws -> (folder: String, path: String) {
+    private func migratedDatabase() async throws -> (folder: String, path: String) {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("payrailctl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/payrail.sqlite"
-        let migrated = try CtlProcess.run(["migrate", "--database", path])
+        let migrated = try await CtlProcess.run(["migrate", "--database", path])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         return (folder, path)
     }
@@ -26,68 +26,68 @@ struct DomainCommandTests {
         try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 
-    @Test func merchantsKeysAndChannelsRevealSecretsOnlyOnce() throws {
-        let (folder, path) = try migratedDatabase()
+    @Test func merchantsKeysAndChannelsRevealSecretsOnlyOnce() async throws {
+        let (folder, path) = try await migratedDatabase()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let db = ["--database", path]
-        let noKey = try CtlProcess.run(
+        let noKey = try await CtlProcess.run(
             ["merchant", "create", "--name", "Shop"] + db, environment: ["PAYRAIL_MASTER_KEY": ""])
         #expect(noKey.status != 0 && noKey.stderr.contains("PAYRAIL_MASTER_KEY"))
-        let badKey = try CtlProcess.run(
+        let badKey = try await CtlProcess.run(
             ["merchant", "create", "--name", "Shop"] + db, environment: ["PAYRAIL_MASTER_KEY": "m1:c2hvcnQ="])
         #expect(badKey.status != 0 && badKey.stderr.contains("PAYRAIL_MASTER_KEY"))
-        let none = try CtlProcess.run(["merchant", "list"] + db)
+        let none = try await CtlProcess.run(["merchant", "list"] + db)
         #expect(none.stdout.contains("no merchants"), "failures change nothing")
 
         let env = ["PAYRAIL_MASTER_KEY": Self.masterKey]
-        let created = try CtlProcess.run(["merchant", "create", "--name", "Shop", "--json"] + db, environment: env)
+        let created = try await CtlProcess.run(["merchant", "create", "--name", "Shop", "--json"] + db, environment: env)
         #expect(created.status == 0, "\(created.stderr)")
         let object = try #require(try json(created.stdout) as? [String: Any])
         let secret = try #require(object["webhook_secret"] as? String)
         let merchant = try #require((object["merchant"] as? [String: Any])?["id"] as? String)
         #expect(secret.hasPrefix("whsec_"))
-        let listed = try CtlProcess.run(["merchant", "list", "--json"] + db)
+        let listed = try await CtlProcess.run(["merchant", "list", "--json"] + db)
         #expect(listed.stdout.contains(merchant) && !listed.stdout.contains(secret))
 
-        let channel = try CtlProcess.run(
+        let channel = try await CtlProcess.run(
             ["merchant", "add-channel", "douyin", "--merchant", merchant, "--app-id", "tt123", "--salt", "SALT-SECRET",
              "--token", "TOKEN-SECRET", "--merchant-id", "69001", "--thirdparty-id", "AW1"] + db,
             environment: env)
         #expect(channel.status == 0, "\(channel.stderr)")
         #expect(!(channel.stdout + channel.stderr).contains("SECRET"))
-        let noMaster = try CtlProcess.run(
+        let noMaster = try await CtlProcess.run(
             ["merchant", "add-channel", "douyin", "--merchant", merchant, "--app-id", "tt9", "--salt", "s",
              "--token", "t", "--merchant-id", "1"] + db, environment: ["PAYRAIL_MASTER_KEY": ""])
         #expect(noMaster.status != 0 && noMaster.stderr.contains("PAYRAIL_MASTER_KEY"))
 
-        let key = try CtlProcess.run(["key", "create", "--merchant", merchant, "--json"] + db)
+        let key = try await CtlProcess.run(["key", "create", "--merchant", merchant, "--json"] + db)
         #expect(key.status == 0, "\(key.stderr)")
         let keyObject = try #require(try json(key.stdout) as? [String: Any])
         let revealed = try #require(keyObject["key"] as? String)
         let keyID = try #require(keyObject["id"] as? String)
         #expect(APIKeyMaterial.isWellFormed(revealed))
-        let keys = try CtlProcess.run(["key", "list", "--merchant", merchant] + db)
+        let keys = try await CtlProcess.run(["key", "list", "--merchant", merchant] + db)
         #expect(keys.stdout.contains(keyID) && keys.stdout.contains("active") && !keys.stdout.contains(revealed))
-        #expect(try CtlProcess.run(["key", "revoke", keyID] + db).status == 0)
-        #expect(try CtlProcess.run(["key", "list", "--merchant", merchant] + db).stdout.contains("revoked"))
+        #expect(try await CtlProcess.run(["key", "revoke", keyID] + db).status == 0)
+        #expect(try await CtlProcess.run(["key", "list", "--merchant", merchant] + db).stdout.contains("revoked"))
 
         for bad in [["key", "create", "--merchant", "nope"], ["key", "revoke", "key_x"],
                     ["key", "list", "--merchant", "mch_01m824mbdtkx2ema59dyweev3a"]] {
-            let outcome = try CtlProcess.run(bad + db)
+            let outcome = try await CtlProcess.run(bad + db)
             #expect(outcome.status != 0 && outcome.stderr.contains("Error:"), "\(bad)")
         }
     }
 
-    @Test func commandsRefuseADatabaseThatIsNotMigrated() throws {
+    @Test func commandsRefuseADatabaseThatIsNotMigrated() async throws {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("payrailctl-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let outcome = try CtlProcess.run(["ledger", "check", "--database", folder + "/empty.sqlite"])
+        let outcome = try await CtlProcess.run(["ledger", "check", "--database", folder + "/empty.sqlite"])
         #expect(outcome.status != 0 && outcome.stderr.contains("payrailctl migrate"))
     }
 
     @Test func racingProcessesAcceptExactlyOneAndTheLedgerCheckCatchesCorruption() async throws {
-        let (folder, path) = try migratedDatabase()
+        let (folder, path) = try await migratedDatabase()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let order = try await paidOrder(path: path, fen: 10_000)
         let startAt = Int64(Date().timeIntervalSince1970 * 1000) + 1500
@@ -98,7 +98,8 @@ struct DomainCommandTests {
                  "--start-at", String(startAt)],
                 environment: ["PAYRAIL_EVENT_KEYS": Self.eventKeys])
         }
-        let outcomes = children.map { $0.finish() }
+        var outcomes: [CtlProcess.Outcome] = []
+        for child in children { outcomes.append(await child.finish()) }
         var accepted: [String] = []
         for outcome in outcomes {
             #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -109,10 +110,10 @@ struct DomainCommandTests {
         }
         #expect(accepted.count == 1, "32 requests of 60% from 4 processes: exactly one fits; got \(accepted)")
 
-        let check = try CtlProcess.run(["ledger", "check", "--database", path])
+        let check = try await CtlProcess.run(["ledger", "check", "--database", path])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         try await corrupt(path: path, order: order.id)
-        let broken = try CtlProcess.run(["ledger", "check", "--database", path, "--json"])
+        let broken = try await CtlProcess.run(["ledger", "check", "--database", path, "--json"])
         #expect(broken.status == 1)
         #expect(broken.stdout.contains(order.id.rawValue) && broken.stdout.contains("order_application_totals"))
         #expect(broken.stderr.contains("violation"))
