@@ -2,9 +2,10 @@
 # Build Payrail and show what runs today.
 #
 # The services (gateway, ingester, worker, reconciler, sandbox) do not exist yet; until they do, this script
-# builds everything, migrates a local database (when the store is present) and walks through the signing tools
-# that every service will share: a Douyin request sign, a Douyin callback check, and a merchant webhook signed and
-# verified. It says so plainly rather than pretending to run a payment.
+# builds everything, migrates a local database, seeds a demo merchant (with a Douyin channel account and an API
+# key), checks the ledger and the outbox, and walks through the signing tools that every service will share: a
+# Douyin request sign, a Douyin callback check, and a merchant webhook signed and verified. It says so plainly
+# rather than pretending to run a payment.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PAYRAIL_ROOT"
@@ -14,12 +15,36 @@ build_debug
 BIN="$(debug_bin_dir)"
 CTL="$BIN/payrailctl"
 
-if "$CTL" migrate --help >/dev/null 2>&1; then
-    export PAYRAIL_DATABASE="${PAYRAIL_DATABASE:-$PAYRAIL_ROOT/data/payrail.sqlite}"
-    mkdir -p "$(dirname "$PAYRAIL_DATABASE")"
-    log "migrating $PAYRAIL_DATABASE"
-    "$CTL" migrate
+export PAYRAIL_DATABASE="${PAYRAIL_DATABASE:-$PAYRAIL_ROOT/data/payrail.sqlite}"
+mkdir -p "$(dirname "$PAYRAIL_DATABASE")"
+# Local secrets for this demo database, made once and kept beside it (never commit them; data/ is ignored).
+DEV_ENV="$(dirname "$PAYRAIL_DATABASE")/dev.env"
+if [ ! -f "$DEV_ENV" ]; then
+    umask 077
+    {
+        echo "PAYRAIL_MASTER_KEY=mk1:$(head -c 32 /dev/urandom | base64)"
+        echo "PAYRAIL_EVENT_KEYS=ev1:$(head -c 32 /dev/urandom | base64)"
+    } > "$DEV_ENV"
 fi
+set -a; source "$DEV_ENV"; set +a
+
+log "migrating $PAYRAIL_DATABASE"
+"$CTL" migrate
+
+if "$CTL" merchant list | grep -q "no merchants"; then
+    log "seeding a demo merchant with a Douyin channel account and an API key (secrets are shown once)"
+    merchant_json="$("$CTL" merchant create --name "Demo Shop" --json)"
+    echo "$merchant_json"
+    merchant_id="$(printf '%s' "$merchant_json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["merchant"]["id"])')"
+    "$CTL" merchant add-channel douyin --merchant "$merchant_id" --app-id tt_demo_app --salt demo_salt \
+        --token demo_token --merchant-id 69000000000000
+    "$CTL" key create --merchant "$merchant_id"
+fi
+"$CTL" merchant list
+log "ledger invariants over the whole database (payrailctl ledger check)"
+"$CTL" ledger check
+log "outbox backlog per consumer (payrailctl events stats)"
+"$CTL" events stats
 
 log "1. Douyin create_order request, signed with a demo SALT (payrailctl sign douyin --explain)"
 "$CTL" sign douyin --salt demo_salt --explain < scripts/demo/douyin-create-order.json
