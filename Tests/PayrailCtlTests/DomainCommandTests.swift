@@ -84,6 +84,13 @@ struct DomainCommandTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let outcome = try await CtlProcess.run(["ledger", "check", "--database", folder + "/empty.sqlite"])
         #expect(outcome.status != 0 && outcome.stderr.contains("payrailctl migrate"))
+        // Bad input changes nothing: no command but migrate creates a database file.
+        for command in [["merchant", "list"], ["events", "stats"], ["key", "list", "--merchant", "mch_" + String(repeating: "0", count: 26)]] {
+            let missing = folder + "/missing.sqlite"
+            let refused = try await CtlProcess.run(command + ["--database", missing])
+            #expect(refused.status != 0 && refused.stderr.contains("no database"), "\(command): \(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: missing), "\(command) created a file")
+        }
     }
 
     @Test func racingProcessesAcceptExactlyOneAndTheLedgerCheckCatchesCorruption() async throws {

@@ -29,8 +29,13 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    /// Opens the database and refuses to go on unless its schema is exactly what this binary expects.
+    /// Opens an existing database and refuses to go on unless its schema is exactly what this binary expects.
+    /// A missing file is an error, not a new empty database: only `migrate` creates one.
     func openVerified(logger: Logger) throws -> PayrailDatabase {
+        let path = try settings().path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("no database at '\(path)': run payrailctl migrate first (or check --database)")
+        }
         let database = try open(logger: logger)
         do {
             try database.verifySchema()
