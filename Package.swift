@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PayrailStore", targets: ["PayrailStore"]),
         .library(name: "PayrailCore", targets: ["PayrailCore"]),
         .executable(name: "payrailctl", targets: ["payrailctl"]),
+        .executable(name: "payrail-sandbox", targets: ["payrail-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Shared libraries (DESIGN.md §8). Signing imports no server framework and no database.
@@ -72,6 +75,33 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // payrail-sandbox: the Douyin ecpay provider simulator, with its own SQLite file. A library and a thin @main.
+        .target(
+            name: "PayrailSandbox",
+            dependencies: [
+                "PayrailCore",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/sandbox/Sources/PayrailSandbox",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "payrail-sandbox",
+            dependencies: [
+                "PayrailSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "services/sandbox/Sources/payrail-sandbox",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(
             name: "PayrailSigningTests",
             dependencies: ["PayrailSigning"],
@@ -104,6 +134,20 @@ let package = Package(
                 "PayrailSigning",
                 "PayrailStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailSandboxTests",
+            dependencies: [
+                "PayrailSandbox",
+                "PayrailSigning",
+                "PayrailCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
