@@ -6,7 +6,7 @@ import Testing
 @testable import PayrailSandbox
 
 /// Bills for a CST date agree with the sandbox's own state, and injected discrepancies show up.
-@Suite("Sandbox bills")
+@Suite("Sandbox bills", .serialized)
 struct BillTests {
     /// Fetches a bill with a signed query; returns the HTTP status and body.
     static func bill(

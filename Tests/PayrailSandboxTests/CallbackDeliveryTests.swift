@@ -6,7 +6,7 @@ import Testing
 
 /// Callback delivery: the retry schedule under time scaling, the exact acknowledgement, inspection, and
 /// verification with `payrailctl verify douyin-callback`.
-@Suite("Sandbox callback delivery")
+@Suite("Sandbox callback delivery", .serialized)
 struct CallbackDeliveryTests {
     @Test("a failing receiver is retried on the time-scaled schedule until it acknowledges")
     func retries() async throws {
@@ -28,11 +28,12 @@ struct CallbackDeliveryTests {
             #expect(attempts.first?.int("http_status") == 500)
             let sentAt = attempts.compactMap { $0.int("sent_at") }
             let gaps = zip(sentAt.dropFirst(), sentAt).map { $0 - $1 }
-            // Each gap is at least its scaled interval, and the whole run took seconds, not minutes.
+            // Each gap is at least its scaled interval and far below the unscaled one (100 times longer); the bound
+            // is loose because the whole test suite shares two cores.
             #expect(gaps.count == 3)
             for (gap, interval) in zip(gaps, [150, 150, 300] as [Int64]) {
                 #expect(gap >= interval - 5)
-                #expect(gap < interval + 2000)
+                #expect(gap < interval * 50)
             }
             let bodies = await harness.inbox.bodies
             #expect(bodies.count == 4)

@@ -4,7 +4,7 @@ import Testing
 @testable import PayrailSandbox
 
 /// Faults set through `/sandbox/faults` behave as configured.
-@Suite("Sandbox faults")
+@Suite("Sandbox faults", .serialized)
 struct FaultTests {
     @Test("err_no 1000 and 1001 for the next N calls, then normal answers; per-app scope")
     func apiErrors() async throws {

@@ -6,7 +6,7 @@ import Testing
 @testable import PayrailSandbox
 
 /// create_order / query_order at their real paths: signing, limits, idempotency, the simulated payment.
-@Suite("Sandbox orders")
+@Suite("Sandbox orders", .serialized)
 struct OrderEndpointTests {
     @Test("healthz answers ok")
     func healthz() async throws {

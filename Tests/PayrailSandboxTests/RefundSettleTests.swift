@@ -4,11 +4,11 @@ import Testing
 @testable import PayrailSandbox
 
 /// Refunds and settlements: delays, limits, rake, their callbacks; order expiry and auto-pay.
-@Suite("Sandbox refunds, settlements and timers")
+@Suite("Sandbox refunds, settlements and timers", .serialized)
 struct RefundSettleTests {
     @Test("a refund is accepted, finishes after the delay, and sends a verifiable refund callback")
     func refund() async throws {
-        try await SandboxHarness.with(timeScale: 0.01, refundDelay: 20) { harness in
+        try await SandboxHarness.with(timeScale: 0.01, refundDelay: 100) { harness in
             let orderID = try await harness.createOrder("RF1", amount: 1000)
             // Not paid yet: refused, and the number keeps failing.
             let early = try await harness.call(
@@ -70,7 +70,7 @@ struct RefundSettleTests {
 
     @Test("settle: receiver limits, rake at the configured rate, one at a time, settle callback with app_id")
     func settle() async throws {
-        try await SandboxHarness.with(timeScale: 0.01, settleDelay: 20) { harness in
+        try await SandboxHarness.with(timeScale: 0.01, settleDelay: 100) { harness in
             let orderID = try await harness.createOrder("ST1", amount: 10_000)
             let unpaid = try await harness.call(
                 "settle", ["out_order_no": "ST1", "out_settle_no": "S0", "settle_desc": "d"])
@@ -181,12 +181,15 @@ struct RefundSettleTests {
 
     @Test("auto-pay pays new orders after the delay and sends the payment callback")
     func autoPay() async throws {
-        try await SandboxHarness.with(timeScale: 0.01, autoPay: 20) { harness in
-            _ = try await harness.createOrder("AP1")
-            let before = try await harness.call("query_order", ["out_order_no": "AP1"]).object("payment_info")
-            #expect(before?.string("order_status") == "PROCESSING")
+        // 50 simulated seconds at scale 0.01: paid half a second after creation, never sooner.
+        try await SandboxHarness.with(timeScale: 0.01, autoPay: 50) { harness in
+            let orderID = try await harness.createOrder("AP1")
             let bodies = await harness.inbox.waitForBodies(1)
             #expect(bodies.count == 1)
+            let order = try #require(try await harness.json("GET", "/sandbox/orders/\(orderID)").object("order"))
+            let created = try #require(order.int("created_at"))
+            let paid = try #require(order.int("paid_at"))
+            #expect(paid - created >= 500)
             let after = try await harness.call("query_order", ["out_order_no": "AP1"]).object("payment_info")
             #expect(after?.string("order_status") == "SUCCESS")
             #expect(after?.int("way") == 1)

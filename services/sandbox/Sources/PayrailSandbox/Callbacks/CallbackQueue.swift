@@ -10,7 +10,7 @@ struct CallbackQueue: Sendable {
     let faults: FaultBoard
 
     /// The longest a reordered callback waits for a later one, in simulated seconds.
-    static let maximumHold: Double = 60
+    static let maximumHold: Double = 300
 
     /// Queues a callback of `type` about `number` for `app`, to `notifyURL` or the app's default URL.
     func enqueue(
@@ -24,7 +24,7 @@ struct CallbackQueue: Sendable {
             badSignature: plan.badSignature)
         let status = plan.drop ? "dropped" : (plan.reorder ? "held" : "pending")
         let firstAt = nowMillis + configuration.scaledMillis(plan.delaySeconds)
-        // A held callback is released by the app's next sent callback, or after 60 simulated seconds at most.
+        // A held callback is released by the app's next sent callback, or after 300 simulated seconds at most.
         let holdUntil: Int64? = plan.reorder ? firstAt + configuration.scaledMillis(Self.maximumHold) : nil
         for copy in 0...plan.duplicates {
             try db.execute(
