@@ -66,8 +66,9 @@ struct OutboxSQLiteTests {
         _ = try await harness.outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "{}")])
         #expect(changes.generation != seen)
         let started = ContinuousClock.now
-        await changes.wait(since: seen, timeout: .seconds(5))
-        #expect(ContinuousClock.now - started < .seconds(1))
+        await changes.wait(since: seen, timeout: .seconds(120))
+        // Returns at once rather than at the timeout (generous: CI machines are loaded; speed is the benchmark's).
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func signaturesCoverWhatIsStored() async throws {
