@@ -28,6 +28,20 @@ extension Outbox: OutboxBackend {
         try await database.write { db in try self.release(in: db, lease) }
     }
 
+    public func settle(_ items: [DeliverySettlement]) async throws -> [StoreError?] {
+        if items.isEmpty { return [] }
+        return try await database.write { db in try self.settle(in: db, items) }
+    }
+
+    public func settleAndClaim(
+        _ items: [DeliverySettlement], consumer: String, owner: String, max: Int, lease: Duration
+    ) async throws -> (settled: [StoreError?], claimed: [ClaimedDelivery]) {
+        try await database.write { db in
+            let settled = try self.settle(in: db, items)
+            return (settled, try self.claim(in: db, consumer: consumer, owner: owner, max: max, lease: lease))
+        }
+    }
+
     public func replay(deliveryID: Int64) async throws {
         try await database.write { db in try self.replay(in: db, deliveryID: deliveryID) }
     }

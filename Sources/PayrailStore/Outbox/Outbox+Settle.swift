@@ -54,3 +54,58 @@ extension Outbox {
         notifyAfterCommit(db)
     }
 }
+
+/// What a consumer decided about a leased delivery, to be written with other settlements in one transaction.
+public enum Settlement: Sendable, Equatable {
+    /// Handled: mark it done.
+    case ack
+    /// Put it back to pending after `after`, recording `reason`.
+    case retry(after: Duration, reason: String)
+    /// Give up on it, recording `reason`.
+    case deadLetter(reason: String)
+    /// Hand it back untouched (the claim's attempt not counted).
+    case release
+}
+
+/// One lease and what to do with it.
+public struct DeliverySettlement: Sendable, Equatable {
+    /// The lease it is fenced by.
+    public var lease: DeliveryLease
+    /// The outcome to record.
+    public var settlement: Settlement
+
+    /// Creates a settlement of one lease.
+    public init(lease: DeliveryLease, settlement: Settlement) {
+        self.lease = lease
+        self.settlement = settlement
+    }
+}
+
+extension Outbox {
+    /// Records one settlement inside the caller's transaction, fenced by its lease (`lease_lost` otherwise).
+    public func settle(in db: Database, _ item: DeliverySettlement) throws {
+        switch item.settlement {
+        case .ack: try ack(in: db, item.lease)
+        case .retry(let delay, let reason): try retry(in: db, item.lease, after: delay, reason: reason)
+        case .deadLetter(let reason): try deadLetter(in: db, item.lease, reason: reason)
+        case .release: try release(in: db, item.lease)
+        }
+    }
+
+    /// Records several settlements inside the caller's transaction, each fenced by its own lease: a lost lease
+    /// fails only that item (its fenced update changed nothing) and is reported at its index; any other error
+    /// throws and the caller's transaction must not commit.
+    public func settle(in db: Database, _ items: [DeliverySettlement]) throws -> [StoreError?] {
+        var results: [StoreError?] = []
+        results.reserveCapacity(items.count)
+        for item in items {
+            do {
+                try settle(in: db, item)
+                results.append(nil)
+            } catch let error as StoreError where error.code == "lease_lost" {
+                results.append(error)
+            }
+        }
+        return results
+    }
+}

@@ -19,12 +19,15 @@ public struct ConsumerConfiguration: Sendable {
     public var poisonAttempts: Int?
     /// The slow fallback poll while idle, in case a wake-up was missed (or inotify is unavailable).
     public var idlePoll: Duration
+    /// Outcomes of a batch are written together with the next claim; one that has waited this long while other
+    /// handlers of its batch still run is written at once.
+    public var settleDelay: Duration
 
     /// Creates a configuration with production defaults.
     public init(
         consumer: String, owner: String? = nil, batchSize: Int = 32, concurrency: Int = 8,
         lease: Duration = .seconds(30), backoff: BackoffSchedule = .standard, poisonAttempts: Int? = nil,
-        idlePoll: Duration = .seconds(1)
+        idlePoll: Duration = .seconds(1), settleDelay: Duration = .milliseconds(20)
     ) {
         self.consumer = consumer
         self.owner = owner ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
@@ -34,6 +37,7 @@ public struct ConsumerConfiguration: Sendable {
         self.backoff = backoff
         self.poisonAttempts = poisonAttempts
         self.idlePoll = idlePoll
+        self.settleDelay = settleDelay
     }
 }
 

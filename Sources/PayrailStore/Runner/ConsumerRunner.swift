@@ -4,7 +4,8 @@ import ServiceLifecycle
 /// Runs one consumer group's handler over the outbox, as a swift-service-lifecycle `Service`.
 ///
 /// It claims in batches, runs handlers with bounded concurrency, and acks, retries (backoff) or dead-letters
-/// each delivery. On graceful shutdown it stops claiming, lets running handlers finish, releases the deliveries
+/// each delivery: a batch's outcomes are written together, in the transaction of the next claim (or sooner, after
+/// `settleDelay`, while a slow handler of the batch still runs), each fenced by its own lease. On graceful shutdown it stops claiming, lets running handlers finish, releases the deliveries
 /// it claimed but had not started, and returns. On cancellation, running handlers are cancelled and their
 /// deliveries released.
 ///
@@ -80,16 +81,22 @@ public final class ConsumerRunner: Service, Sendable {
     private func loop() async {
         var checkBeforeClaiming = false
         var failures = 0
+        // Outcomes of the last batch not yet written: they are recorded in the same transaction as the next claim.
+        var unsettled: [Outcome] = []
         while !isStopping {
             let seen = changes.generation
             do {
-                if checkBeforeClaiming, try await !backend.hasClaimable(consumer: configuration.consumer) {
+                if checkBeforeClaiming, unsettled.isEmpty,
+                    try await !backend.hasClaimable(consumer: configuration.consumer)
+                {
                     await idleWait(since: seen)
                     continue
                 }
-                let batch = try await backend.claim(
-                    consumer: configuration.consumer, owner: configuration.owner, max: configuration.batchSize,
-                    lease: configuration.lease)
+                let (settled, batch) = try await backend.settleAndClaim(
+                    unsettled.map(\.settlement), consumer: configuration.consumer, owner: configuration.owner,
+                    max: configuration.batchSize, lease: configuration.lease)
+                report(unsettled, settled)
+                unsettled = []
                 failures = 0
                 if batch.isEmpty {
                     checkBeforeClaiming = true
@@ -97,7 +104,7 @@ public final class ConsumerRunner: Service, Sendable {
                     continue
                 }
                 checkBeforeClaiming = false
-                await process(batch)
+                unsettled = await process(batch)
             } catch {
                 failures += 1
                 logger.error("claiming failed; backing off", metadata: ["error": "\(error)"])
@@ -105,6 +112,7 @@ public final class ConsumerRunner: Service, Sendable {
                 await changes.wait(since: changes.generation, timeout: pause)
             }
         }
+        if !unsettled.isEmpty { await settle(unsettled) }
     }
 
     /// Sleeps until a change, the next due time, or the fallback poll.
@@ -118,43 +126,86 @@ public final class ConsumerRunner: Service, Sendable {
         await changes.wait(since: seen, timeout: timeout)
     }
 
-    /// Runs a batch with at most `concurrency` handlers at once; releases what it does not start.
-    private func process(_ batch: [ClaimedDelivery]) async {
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for (index, delivery) in batch.enumerated() {
-                if running >= configuration.concurrency {
-                    await group.next()
-                    running -= 1
-                }
-                if isStopping {
-                    for unstarted in batch[index...] { await release(unstarted) }
-                    break
-                }
-                group.addTask { await self.handle(delivery) }
-                running += 1
-            }
+    /// A handled (or released) delivery and what to record about it.
+    private struct Outcome: Sendable {
+        let delivery: ClaimedDelivery
+        let settlement: DeliverySettlement
+
+        init(_ delivery: ClaimedDelivery, _ settlement: Settlement) {
+            self.delivery = delivery
+            self.settlement = DeliverySettlement(lease: delivery.lease, settlement: settlement)
         }
     }
 
-    /// Runs the handler on one delivery and records the outcome.
-    private func handle(_ delivery: ClaimedDelivery) async {
+    /// What a child task of `process` reports: an outcome, or that the settle timer fired.
+    private enum Finished: Sendable {
+        case outcome(Outcome)
+        case settleTimer
+    }
+
+    /// Runs a batch with at most `concurrency` handlers at once and returns the outcomes not yet written (the
+    /// caller writes them with its next claim), releases included for what it did not start on shutdown.
+    ///
+    /// Outcomes are written together rather than one transaction each; so that a slow handler does not hold its
+    /// batch-mates' acks back (their leases keep running, their aggregates stay blocked), outcomes waiting longer
+    /// than `settleDelay` while handlers still run are written at once.
+    private func process(_ batch: [ClaimedDelivery]) async -> [Outcome] {
+        await withTaskGroup(of: Finished.self) { group in
+            var pending: [Outcome] = []
+            var running = 0
+            var timerRunning = false
+            var next = batch.startIndex
+            let settleDelay = configuration.settleDelay
+            while true {
+                while running < configuration.concurrency, next < batch.endIndex, !isStopping {
+                    let delivery = batch[next]
+                    next += 1
+                    running += 1
+                    group.addTask { .outcome(await self.handle(delivery)) }
+                }
+                if isStopping, next < batch.endIndex {
+                    pending += batch[next...].map { Outcome($0, .release) }
+                    next = batch.endIndex
+                }
+                if running == 0 { break }
+                if !pending.isEmpty, !timerRunning {
+                    timerRunning = true
+                    group.addTask {
+                        try? await Task.sleep(for: settleDelay)
+                        return .settleTimer
+                    }
+                }
+                switch await group.next() {
+                case .outcome(let outcome):
+                    running -= 1
+                    pending.append(outcome)
+                case .settleTimer:
+                    timerRunning = false
+                    if !pending.isEmpty, running > 0 {
+                        await settle(pending)
+                        pending = []
+                    }
+                case nil:
+                    running = 0
+                }
+            }
+            group.cancelAll()
+            return pending
+        }
+    }
+
+    /// Runs the handler on one delivery and decides its outcome.
+    private func handle(_ delivery: ClaimedDelivery) async -> Outcome {
         var metadata: Logger.Metadata = ["event.id": "\(delivery.event.id)", "attempt": "\(delivery.attempts)"]
         if let limit = configuration.poisonAttempts, delivery.attempts > limit {
             logger.error("delivery claimed too often without finishing; dead-lettering", metadata: metadata)
-            await settle(delivery) {
-                try await $0.deadLetter(delivery.lease, reason: "claimed \(delivery.attempts) times without finishing")
-            }
-            return
+            return Outcome(delivery, .deadLetter(reason: "claimed \(delivery.attempts) times without finishing"))
         }
         let result: HandlerResult
         do {
             result = try await handler(delivery)
         } catch {
-            if Task.isCancelled {
-                await release(delivery)
-                return
-            }
+            if Task.isCancelled { return Outcome(delivery, .release) }
             metadata["error"] = "\(error)"
             if let delay = configuration.backoff.delay(afterAttempt: delivery.attempts) {
                 logger.warning("handler failed; will retry", metadata: metadata)
@@ -165,32 +216,30 @@ public final class ConsumerRunner: Service, Sendable {
             }
         }
         switch result {
-        case .done:
-            await settle(delivery) { try await $0.ack(delivery.lease) }
-        case .retry(let delay, let reason):
-            await settle(delivery) { try await $0.retry(delivery.lease, after: delay, reason: reason) }
-        case .deadLetter(let reason):
-            await settle(delivery) { try await $0.deadLetter(delivery.lease, reason: reason) }
+        case .done: return Outcome(delivery, .ack)
+        case .retry(let delay, let reason): return Outcome(delivery, .retry(after: delay, reason: reason))
+        case .deadLetter(let reason): return Outcome(delivery, .deadLetter(reason: reason))
         }
     }
 
-    private func release(_ delivery: ClaimedDelivery) async {
-        await settle(delivery) { try await $0.release(delivery.lease) }
-    }
-
-    /// Records an outcome; a lost lease is logged (another runner has the delivery now), not fatal.
-    private func settle(
-        _ delivery: ClaimedDelivery, _ body: @Sendable (any OutboxBackend) async throws -> Void
-    ) async {
+    /// Writes outcomes in one transaction; a lost lease is logged (another runner has the delivery now), not
+    /// fatal, and fails only its own delivery. If the write fails, the deliveries are redelivered after their leases.
+    private func settle(_ outcomes: [Outcome]) async {
         do {
-            try await body(backend)
-        } catch let error as StoreError where error.code == "lease_lost" {
-            logger.warning(
-                "lease lost before settling; another runner has it", metadata: ["event.id": "\(delivery.event.id)"])
+            report(outcomes, try await backend.settle(outcomes.map(\.settlement)))
         } catch {
             logger.error(
-                "settling a delivery failed; it is redelivered after its lease",
-                metadata: ["event.id": "\(delivery.event.id)", "error": "\(error)"])
+                "settling deliveries failed; they are redelivered after their leases",
+                metadata: ["events": "\(outcomes.map(\.delivery.event.id))", "error": "\(error)"])
+        }
+    }
+
+    /// Logs the lost leases among written outcomes.
+    private func report(_ outcomes: [Outcome], _ results: [StoreError?]) {
+        for (outcome, error) in zip(outcomes, results) where error != nil {
+            logger.warning(
+                "lease lost before settling; another runner has it",
+                metadata: ["event.id": "\(outcome.delivery.event.id)"])
         }
     }
 }

@@ -304,4 +304,37 @@ struct OutboxConformanceTests {
             #expect(Set(handled) == Set(events.map(\.id)))
         }
     }
+
+    @Test(arguments: OutboxBackendFactory.all)
+    func aBatchSettlementIsFencedPerLeaseAndALostLeaseFailsOnlyItsOwnItem(_ factory: OutboxBackendFactory)
+        async throws
+    {
+        try await withBackend(factory) { _, backend, clock in
+            _ = try await backend.append([orderCreated("o-1"), orderCreated("o-2"), orderCreated("o-3")])
+            let stale = try #require(try await backend.claim("billing", owner: "A", max: 1, lease: .seconds(5)).first)
+            clock.advance(.seconds(1))
+            let mine = try await backend.claim("billing", owner: "B", max: 2, lease: .seconds(60))
+            #expect(mine.count == 2)
+            clock.advance(.seconds(5))
+            // A's lease ran out: B takes that delivery over, so A's settlement of it must not land.
+            let takenOver = try #require(try await backend.claim("billing", owner: "B").first)
+            #expect(takenOver.event.id == stale.event.id)
+            let results = try await backend.settle([
+                DeliverySettlement(lease: mine[0].lease, settlement: .ack),
+                DeliverySettlement(lease: stale.lease, settlement: .ack),
+                DeliverySettlement(lease: mine[1].lease, settlement: .retry(after: .seconds(1), reason: "later")),
+            ])
+            #expect(results.map { $0?.code } == [nil, "lease_lost", nil])
+            let stats = try #require(try await backend.stats(of: "billing"))
+            #expect(stats.done == 1 && stats.leased == 1 && stats.delayed == 1)
+            // Settling and claiming in one go: the ack lands, and the claim sees what it unblocked.
+            _ = try await backend.append([orderCreated("o-1", 1)])
+            let (settled, claimed) = try await backend.settleAndClaim(
+                [DeliverySettlement(lease: takenOver.lease, settlement: .ack)], consumer: "billing", owner: "C",
+                max: 10, lease: .seconds(30))
+            #expect(settled.map { $0?.code } == [nil])
+            #expect(claimed.map(\.event.aggregate) == ["o-1"], "o-1's second event, unblocked by the ack")
+            #expect(try await backend.stats(of: "billing")?.done == 2)
+        }
+    }
 }

@@ -191,6 +191,33 @@ struct ConsumerRunnerTests {
         #expect(released.allSatisfy { $0.attempts == 0 })
     }
 
+    @Test func aSlowHandlerDoesNotHoldItsBatchMatesAcksBack() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let gate = Locked(false)
+        let configuration = ConsumerConfiguration(
+            consumer: "billing", batchSize: 2, concurrency: 2, idlePoll: .seconds(120),
+            settleDelay: .milliseconds(10))
+        let runner = ConsumerRunner(outbox: outbox, configuration: configuration, logger: testLogger) { delivery in
+            if delivery.event.aggregate == "slow" {
+                while !gate.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            return .done
+        }
+        _ = try await outbox.append([orderCreated("slow"), orderCreated("fast")])
+        try await runInGroup(runner) {
+            // Outcomes are written in groups; one that waited settleDelay while the slow handler still runs is
+            // written then, not when the batch ends.
+            try await eventually { try await outbox.stats(of: "billing")?.done == 1 }
+            let stats = try #require(try await outbox.stats(of: "billing"))
+            #expect(stats.done == 1 && stats.leased == 1, "the fast one is acked while the slow one still runs")
+            gate.withLock { $0 = true }
+            try await eventually { try await outbox.stats(of: "billing")?.done == 2 }
+        }
+        #expect(try await outbox.stats(of: "billing")?.done == 2)
+    }
+
     @Test func aDeliveryClaimedTooOftenIsDeadLetteredWithoutRunningTheHandler() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
