@@ -6,7 +6,7 @@ import Testing
 
 /// Callback verification on raw bytes and the domain callbacks it yields (douyin-ecpay.md §4).
 @Suite struct DouyinCallbackTests {
-    let parser = DouyinCallbackParser(credentials: try! testCredentialsWithTokens(["new_token", "old_token"]))
+    let parser = DouyinCallbackParser(tokens: ["new_token", "old_token"], appID: "tt_test_app")
 
     /// A callback body signed with `token`.
     static func body(type: String, msg: String, token: String = "new_token", timestamp: String = "1717214405")
@@ -99,6 +99,16 @@ import Testing
         #expect(code(of: Self.body(type: "payment", msg: weird)) == "unrecognized_status")
     }
 
+    @Test func theCredentialsParserChecksTheAccountsAppAndTokens() throws {
+        let credentials = try DouyinCredentials(
+            appID: "tt_other_app", salt: "s", callbackTokens: ["new_token"])
+        let parser = DouyinCallbackParser(credentials: credentials)
+        let body = Self.body(type: "payment", msg: Self.paymentMsg)
+        #expect(throws: CallbackError("app_mismatch", "the callback is for another mini-program")) {
+            try parser.verify(CallbackDelivery(body: body))
+        }
+    }
+
     @Test func theAcknowledgementIsExactlyWhatDouyinExpects() {
         #expect(parser.acknowledgement.status == 200)
         #expect(parser.acknowledgement.body == #"{"err_no":0,"err_tips":"success"}"#)
@@ -112,9 +122,4 @@ import Testing
             return error.code
         }
     }
-}
-
-/// Credentials with several callback tokens.
-func testCredentialsWithTokens(_ tokens: [String]) throws -> DouyinCredentials {
-    try DouyinCredentials(appID: "tt_test_app", salt: "test_salt_123", callbackTokens: tokens)
 }

@@ -114,6 +114,52 @@ import Testing
         }
     }
 
+    @Test func anErrorEnvelopeOnAnotherHTTPStatusIsClassifiedByItsErrNo() async throws {
+        try await withFakeDouyin { fake, connector in
+            await fake.script(
+                "ord_4xx", .body(status: 400, text: #"{"err_no":2010,"err_tips":"bad"}"#),
+                .body(status: 429, text: "slow down", contentType: "text/plain"),
+                .body(status: 404, text: #"{"err_no":0,"err_tips":""}"#))
+            let first = await connectorError { try await connector.queryOrder(orderNumber: "ord_4xx") }
+            let second = await connectorError { try await connector.queryOrder(orderNumber: "ord_4xx") }
+            let third = await connectorError { try await connector.queryOrder(orderNumber: "ord_4xx") }
+            #expect(first == .permanent(code: 2010, message: "Douyin err_no 2010: bad"))
+            #expect(second == .unknownOutcome(message: "malformed Douyin response: the response is not a JSON object"))
+            #expect(third == .unknownOutcome(message: "Douyin answered HTTP 404 with err_no 0"))
+        }
+    }
+
+    @Test func anOversizedAnswerIsAnUnknownOutcome() async throws {
+        try await withFakeDouyin { fake, connector in
+            let huge = #"{"err_no":0,"err_tips":""# + String(repeating: "x", count: 1 << 20) + #""}"#
+            await fake.script("ord_huge", .body(status: 200, text: huge))
+            let error = await connectorError { try await connector.queryOrder(orderNumber: "ord_huge") }
+            #expect(error == .unknownOutcome(message: "the Douyin response is larger than the limit"))
+        }
+    }
+
+    @Test(arguments: [
+        ("PROCESSING", ProviderApplicationStatus.processing), ("FAIL", .failed), ("SUCCESS", .succeeded),
+    ])
+    func refundAndSettlementStatusesAreMapped(wire: String, status: ProviderApplicationStatus) async throws {
+        try await withFakeDouyin { fake, connector in
+            await fake.script(
+                "n_status",
+                .body(
+                    status: 200,
+                    text: #"{"err_no":0,"refundInfo":{"refund_amount":5,"refund_status":"\#(wire)"}}"#),
+                .body(status: 200, text: #"{"err_no":0,"settle_info":{"settle_status":"\#(wire)"}}"#),
+                .body(status: 200, text: #"{"err_no":0,"settle_info":{"settle_status":"ODD"}}"#))
+            let refund = try await connector.queryRefund(refundNumber: "n_status").value
+            #expect(refund?.status == status)
+            let settlement = try await connector.querySettlement(settlementNumber: "n_status").value
+            #expect(settlement?.status == status)
+            #expect(settlement?.rake == nil)
+            let odd = await connectorError { try await connector.querySettlement(settlementNumber: "n_status") }
+            #expect(odd == .unknownOutcome(message: "malformed Douyin response: unrecognised settle_status 'ODD'"))
+        }
+    }
+
     @Test func anUnrecognisedOrderStatusIsAnUnknownOutcome() async throws {
         try await withFakeDouyin { fake, connector in
             await fake.script(

@@ -11,7 +11,7 @@ import PayrailSigning
 /// One value per channel account; cheap to create. It does not own the `HTTPClient`: pass `HTTPClient.shared` or a
 /// client whose lifecycle the caller manages. Credentials never reach a log line; logs carry the path, the out
 /// number, the HTTP status, `err_no` and the duration.
-public struct DouyinConnector: PaymentConnector {
+public struct DouyinConnector: PaymentConnector, CustomStringConvertible, CustomReflectable {
     /// Where and how to call Douyin.
     public let configuration: DouyinConfiguration
     private let credentials: DouyinCredentials
@@ -43,18 +43,18 @@ public struct DouyinConnector: PaymentConnector {
         let parameters = try DouyinTransformers.createOrder(
             request, options: options, credentials: credentials, policy: configuration.notifyURLPolicy)
         let envelope = try await post(DouyinTransformers.Path.createOrder, parameters, number: request.orderNumber)
-        try requireSuccess(envelope)
         return try DouyinResponses.payParams(envelope)
     }
 
     /// query_order; err_no 2000 is `.notFound`.
     public func queryOrder(orderNumber: String) async throws(ConnectorError) -> ProviderLookup<OrderQueryResult> {
         let parameters = try DouyinTransformers.queryOrder(orderNumber: orderNumber, credentials: credentials)
-        let envelope = try await post(DouyinTransformers.Path.queryOrder, parameters, number: orderNumber)
+        let envelope = try await post(
+            DouyinTransformers.Path.queryOrder, parameters, number: orderNumber,
+            notFound: DouyinErrorCodes.orderNotFound)
         if envelope.errNo == DouyinErrorCodes.orderNotFound {
             return .notFound(code: envelope.errNo, message: envelope.tips)
         }
-        try requireSuccess(envelope)
         return .found(try DouyinResponses.orderQuery(envelope, orderNumber: orderNumber))
     }
 
@@ -63,18 +63,18 @@ public struct DouyinConnector: PaymentConnector {
         let parameters = try DouyinTransformers.createRefund(
             request, credentials: credentials, policy: configuration.notifyURLPolicy)
         let envelope = try await post(DouyinTransformers.Path.createRefund, parameters, number: request.refundNumber)
-        try requireSuccess(envelope)
         return try DouyinResponses.refundAccepted(envelope, refundNumber: request.refundNumber)
     }
 
     /// query_refund; err_no 3101 is `.notFound`.
     public func queryRefund(refundNumber: String) async throws(ConnectorError) -> ProviderLookup<RefundQueryResult> {
         let parameters = try DouyinTransformers.queryRefund(refundNumber: refundNumber, credentials: credentials)
-        let envelope = try await post(DouyinTransformers.Path.queryRefund, parameters, number: refundNumber)
+        let envelope = try await post(
+            DouyinTransformers.Path.queryRefund, parameters, number: refundNumber,
+            notFound: DouyinErrorCodes.refundNotFound)
         if envelope.errNo == DouyinErrorCodes.refundNotFound {
             return .notFound(code: envelope.errNo, message: envelope.tips)
         }
-        try requireSuccess(envelope)
         return .found(try DouyinResponses.refundQuery(envelope, refundNumber: refundNumber))
     }
 
@@ -83,7 +83,6 @@ public struct DouyinConnector: PaymentConnector {
         let parameters = try DouyinTransformers.settle(
             request, credentials: credentials, policy: configuration.notifyURLPolicy)
         let envelope = try await post(DouyinTransformers.Path.settle, parameters, number: request.settlementNumber)
-        try requireSuccess(envelope)
         return try DouyinResponses.settlementAccepted(envelope, settlementNumber: request.settlementNumber)
     }
 
@@ -94,11 +93,12 @@ public struct DouyinConnector: PaymentConnector {
     ) async throws(ConnectorError) -> ProviderLookup<SettlementQueryResult> {
         let parameters = try DouyinTransformers.querySettle(
             settlementNumber: settlementNumber, credentials: credentials)
-        let envelope = try await post(DouyinTransformers.Path.querySettle, parameters, number: settlementNumber)
+        let envelope = try await post(
+            DouyinTransformers.Path.querySettle, parameters, number: settlementNumber,
+            notFound: DouyinErrorCodes.orderNotFound)
         if envelope.errNo == DouyinErrorCodes.orderNotFound {
             return .notFound(code: envelope.errNo, message: envelope.tips)
         }
-        try requireSuccess(envelope)
         return .found(try DouyinResponses.settlementQuery(envelope, settlementNumber: settlementNumber))
     }
 
@@ -127,10 +127,10 @@ public struct DouyinConnector: PaymentConnector {
 
     // MARK: - Exchange
 
-    /// Signs, serialises from the same dictionary, POSTs, and reads the envelope. Non-zero `err_no` is returned for
-    /// the caller to check (queries turn their "not found" codes into results).
+    /// Signs, serialises from the same dictionary, POSTs, and reads the envelope. Returns it when `err_no` is 0 or
+    /// the query's `notFound` code; throws the mapped error (logged) otherwise.
     private func post(
-        _ path: String, _ parameters: [String: DouyinSignValue], number: String
+        _ path: String, _ parameters: [String: DouyinSignValue], number: String, notFound: Int? = nil
     ) async throws(ConnectorError) -> DouyinResponses.Envelope {
         var signed = parameters
         signed["sign"] = .string(signer.sign(parameters: parameters))
@@ -144,14 +144,18 @@ public struct DouyinConnector: PaymentConnector {
             guard (200..<300).contains(answer.status) || envelope.errNo != DouyinErrorCodes.success else {
                 throw ConnectorError.unknownOutcome(message: "Douyin answered HTTP \(answer.status) with err_no 0")
             }
+            guard envelope.errNo == DouyinErrorCodes.success || envelope.errNo == notFound else {
+                throw DouyinErrorCodes.error(errNo: envelope.errNo, tips: envelope.tips)
+            }
             var metadata = metadata(path: path, number: number, started: started)
             metadata["http.status"] = "\(answer.status)"
             metadata["douyin.err_no"] = "\(envelope.errNo)"
             logger.debug("Douyin call answered", metadata: metadata)
             return envelope
         } catch {
+            let malformed = if case .unknownOutcome = error { true } else { false }
             let classified: ConnectorError =
-                (500..<600).contains(answer.status)
+                malformed && (500..<600).contains(answer.status)
                 ? .unknownOutcome(message: "Douyin answered HTTP \(answer.status); the call may have been applied")
                 : error
             log(classified, path: path, number: number, started: started)
@@ -172,12 +176,6 @@ public struct DouyinConnector: PaymentConnector {
         }
     }
 
-    /// Throws the mapped error for a non-zero `err_no`.
-    private func requireSuccess(_ envelope: DouyinResponses.Envelope) throws(ConnectorError) {
-        guard envelope.errNo != DouyinErrorCodes.success else { return }
-        throw DouyinErrorCodes.error(errNo: envelope.errNo, tips: envelope.tips)
-    }
-
     private func log(_ error: ConnectorError, path: String, number: String, started: ContinuousClock.Instant) {
         var metadata = metadata(path: path, number: number, started: started)
         metadata["error.code"] = "\(error.code)"
@@ -190,6 +188,11 @@ public struct DouyinConnector: PaymentConnector {
         let milliseconds = elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
         return ["douyin.path": "\(path)", "douyin.out_no": "\(number)", "duration_ms": "\(milliseconds)"]
     }
+
+    /// The base URL only; credentials are never shown.
+    public var description: String { "DouyinConnector(baseURL: \(configuration.baseURL))" }
+    /// A mirror showing only the configuration, so `dump` reveals no credential.
+    public var customMirror: Mirror { Mirror(self, children: ["configuration": configuration]) }
 
     /// RFC 3986 unreserved characters kept, everything else `%XX` (so Go's `ParseQuery` reads back the value).
     static func percentEncoded(_ text: String) -> String {
