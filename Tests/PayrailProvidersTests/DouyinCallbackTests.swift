@@ -6,6 +6,7 @@ import Testing
 
 /// Callback verification on raw bytes and the domain callbacks it yields (douyin-ecpay.md §4).
 @Suite struct DouyinCallbackTests {
+    /// A parser that accepts the current and the previous Token.
     let parser = DouyinCallbackParser(tokens: ["new_token", "old_token"], appID: "tt_test_app")
 
     /// A callback body signed with `token`.
@@ -24,6 +25,7 @@ import Testing
         return Array(envelope.jsonText.utf8)
     }
 
+    /// A payment msg shaped like the newer real captures.
     static let paymentMsg =
         #"{"appid":"tt_test_app","cp_orderno":"ord_cb_1","cp_extra":"cart=7","way":"2","channel_no":"2024060122001","#
         + #""total_amount":2376,"status":"SUCCESS","seller_uid":"69876","extra":"null","item_id":"","#

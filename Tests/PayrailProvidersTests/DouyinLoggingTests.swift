@@ -8,21 +8,28 @@ import Testing
 @Suite struct DouyinLoggingTests {
     /// Collects every rendered log line.
     final class Capture: Sendable {
+        /// `level message key=value …` per log call.
         let lines = Mutex<[String]>([])
 
         /// A handler writing into this capture.
         func handler(label: String) -> any LogHandler { Handler(capture: self) }
 
+        /// Renders every event into the capture.
         struct Handler: LogHandler {
+            /// Where lines go.
             let capture: Capture
+            /// Handler-level metadata.
             var metadata: Logger.Metadata = [:]
+            /// Everything is captured.
             var logLevel: Logger.Level = .trace
 
+            /// Handler-level metadata by key.
             subscript(metadataKey key: String) -> Logger.Metadata.Value? {
                 get { metadata[key] }
                 set { metadata[key] = newValue }
             }
 
+            /// Appends the rendered event.
             func log(event: LogEvent) {
                 let all = metadata.merging(event.metadata ?? [:]) { $1 }
                 let rendered = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

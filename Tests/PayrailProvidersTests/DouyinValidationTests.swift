@@ -7,12 +7,17 @@ import Testing
 @Suite struct DouyinValidationTests {
     /// An order with one change, and the field it must be refused on.
     struct BadOrder: Sendable, CustomTestStringConvertible {
+        /// What is wrong.
         let name: String
+        /// The field the rejection must name.
         let field: String
+        /// Makes the valid sample order bad.
         let change: @Sendable (inout CreateOrderRequest) -> Void
+        /// Shown in test results.
         var testDescription: String { name }
     }
 
+    /// One bad value per create_order field limit.
     static let badOrders: [BadOrder] = [
         BadOrder(name: "empty number", field: "out_order_no") { $0.orderNumber = "" },
         BadOrder(name: "65-char number", field: "out_order_no") { $0.orderNumber = String(repeating: "a", count: 65) },

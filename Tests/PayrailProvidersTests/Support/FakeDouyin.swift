@@ -32,8 +32,11 @@ actor FakeDouyin {
         }
     }
 
+    /// The SALT requests must be signed with.
     let salt: String
+    /// The only app_id accepted.
     let appID: String
+    /// Every request, in arrival order.
     private(set) var received: [Received] = []
     private var scripts: [String: [Reply]] = [:]
     private var orders: [String: (amount: String, extra: String)] = [:]
@@ -42,6 +45,7 @@ actor FakeDouyin {
     private var limits: [String: Int] = [:]
     private var windows: [String: [ContinuousClock.Instant]] = [:]
 
+    /// A fake for one app.
     init(salt: String = "test_salt_123", appID: String = "tt_test_app") {
         self.salt = salt
         self.appID = appID
