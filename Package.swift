@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PayrailSigning", targets: ["PayrailSigning"]),
         .library(name: "PayrailStore", targets: ["PayrailStore"]),
         .library(name: "PayrailCore", targets: ["PayrailCore"]),
+        .library(name: "PayrailProviders", targets: ["PayrailProviders"]),
         .executable(name: "payrailctl", targets: ["payrailctl"]),
         .executable(name: "payrail-sandbox", targets: ["payrail-sandbox"]),
     ],
@@ -23,8 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Shared libraries (DESIGN.md §8). Signing imports no server framework and no database.
@@ -53,6 +55,21 @@ let package = Package(
         ),
         // Money, ids, state machines and ledger rules: Foundation only.
         .target(name: "PayrailCore", swiftSettings: swiftSettings),
+
+        // The provider connectors: one protocol, one folder per provider (STYLE.md §5).
+        .target(
+            name: "PayrailProviders",
+            dependencies: [
+                "PayrailCore",
+                "PayrailSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // payrailctl: the admin CLI. Logic in a library the tests reach; a thin @main.
         .target(
@@ -123,6 +140,20 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailProvidersTests",
+            dependencies: [
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
