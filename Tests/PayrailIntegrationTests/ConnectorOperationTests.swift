@@ -1,0 +1,170 @@
+import Foundation
+import PayrailCore
+import PayrailProviders
+import Testing
+
+/// Every `DouyinConnector` operation against a running `payrail-sandbox`, over loopback HTTP.
+@Suite("Douyin connector ↔ sandbox: operations", .serialized)
+struct ConnectorOperationTests {
+    @Test("order → pay params; query PROCESSING, then SUCCESS after the simulated payment (UTC from CST)")
+    func orderLifecycle() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            let request = CreateOrderRequest(
+                orderNumber: "IT-ORDER-1", amount: .fen(2376), subject: "肉夹馍团购", description: "integration",
+                expiresAfterSeconds: 172_800, passthrough: "extra-1")
+            let params = try await connector.createOrder(request)
+            #expect(!params.providerOrderID.isEmpty)
+            #expect(!params.orderToken.isEmpty)
+            // Idempotent on the number: the same call gets the same order.
+            #expect(try await connector.createOrder(request) == params)
+
+            let processing = try #require(try await connector.queryOrder(orderNumber: "IT-ORDER-1").value)
+            #expect(processing.status == .processing)
+            #expect(processing.amount == .fen(2376))
+            #expect(processing.providerOrderID == params.providerOrderID)
+            #expect(processing.paidAt == nil)
+            #expect(processing.way == nil)
+            #expect(processing.passthrough == "extra-1")
+
+            let before = Date()
+            try await harness.pay(params.providerOrderID, way: 2)
+            let after = Date()
+            let paid = try #require(try await connector.queryOrder(orderNumber: "IT-ORDER-1").value)
+            #expect(paid.status == .paid)
+            #expect(paid.amount == .fen(2376))
+            #expect(paid.way == .alipay)
+            #expect(paid.channelNo != nil)
+            #expect(paid.sellerUID == IntegrationHarness.merchantID)
+            // pay_time is CST with whole seconds; parsed as UTC it must fall within the payment call.
+            let paidAt = try #require(paid.paidAt)
+            #expect(paidAt >= before.addingTimeInterval(-1) && paidAt <= after.addingTimeInterval(1))
+        }
+    }
+
+    @Test("refund: accepted, then queried until SUCCESS with the amount and refunded_at")
+    func refundLifecycle() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            let params = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-REFUND-O", amount: .fen(1000), subject: "refund me", expiresAfterSeconds: 172_800))
+            try await harness.pay(params.providerOrderID)
+
+            let refund = CreateRefundRequest(
+                orderNumber: "IT-REFUND-O", refundNumber: "IT-REFUND-1", amount: .fen(300), reason: "不想要了",
+                passthrough: "refund-extra")
+            let accepted = try await connector.createRefund(refund)
+            #expect(accepted.refundNumber == "IT-REFUND-1")
+            #expect(accepted.providerRefundNo != nil)
+            #expect(try await connector.createRefund(refund) == accepted)
+
+            let first = try #require(try await connector.queryRefund(refundNumber: "IT-REFUND-1").value)
+            #expect(first.status == .processing || first.status == .succeeded)
+            #expect(first.amount == .fen(300))
+            let done = try await eventually("the refund to succeed") {
+                let result = try await connector.queryRefund(refundNumber: "IT-REFUND-1").value
+                return result?.status == .succeeded ? result : nil
+            }
+            #expect(done.amount == .fen(300))
+            #expect(done.providerRefundNo == accepted.providerRefundNo)
+            #expect(done.refundedAt != nil)
+            #expect(done.orderWasSettled == false)
+            #expect(done.passthrough == "refund-extra")
+        }
+    }
+
+    @Test("settle with a receiver, then the final settle: both queried until SUCCESS with their rake")
+    func settleLifecycle() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            let params = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-SETTLE-O", amount: .fen(10_000), subject: "split me",
+                    expiresAfterSeconds: 172_800))
+            try await harness.pay(params.providerOrderID)
+
+            let split = SettleRequest(
+                settlementNumber: "IT-SETTLE-1", orderNumber: "IT-SETTLE-O", description: "分账给达人",
+                receivers: [SettlementReceiver(account: "7000000099", amount: .fen(3000))], passthrough: "s1")
+            let accepted = try await connector.settle(split)
+            #expect(accepted.providerSettleNo != nil)
+            #expect(try await connector.settle(split) == accepted)
+            let first = try await Self.settled(connector, "IT-SETTLE-1")
+            #expect(first.amount == .fen(3000))
+            #expect(first.rake == .fen(18))  // 0.6 % of 3000, as the sandbox documents
+            #expect(first.providerSettleNo == accepted.providerSettleNo)
+            #expect(first.settledAt != nil)
+            #expect(first.detail?.contains("7000000099") == true)
+            #expect(first.passthrough == "s1")
+
+            // The rest goes to the seller: 10000 − 3000 = 7000, rake 42.
+            _ = try await connector.settle(
+                SettleRequest(settlementNumber: "IT-SETTLE-2", orderNumber: "IT-SETTLE-O", description: "结算"))
+            let rest = try await Self.settled(connector, "IT-SETTLE-2")
+            #expect(rest.amount == .fen(7000))
+            #expect(rest.rake == .fen(42))
+            #expect(rest.commission == .fen(0))
+        }
+    }
+
+    @Test("the payment bill for the CST day of the payment lists the paid order with its amount")
+    func paymentBill() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            let params = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-BILL-O", amount: .fen(4321), subject: "billed", expiresAfterSeconds: 172_800))
+            try await harness.pay(params.providerOrderID, way: 10)
+            let paid = try #require(try await connector.queryOrder(orderNumber: "IT-BILL-O").value)
+            let date = ChinaTime.billDate(of: try #require(paid.paidAt))
+
+            let file = try await connector.downloadBill(BillRequest(date: date, kind: .payment))
+            #expect(file.contentType?.hasPrefix("text/csv") == true)
+            let lines = String(decoding: file.bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+            let header = try #require(lines.first).split(separator: ",").map(String.init)
+            let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let column = { (name: String) throws -> Int in try #require(header.firstIndex(of: name)) }
+            let row = try #require(rows.first { $0[try column("out_order_no")] == "IT-BILL-O" })
+            #expect(row[try column("order_id")] == params.providerOrderID)
+            #expect(row[try column("total_amount")] == "4321")
+            #expect(row[try column("way")] == "10")
+            #expect(row[try column("status")] == "SUCCESS")
+            #expect(row[try column("trade_time")] == Substring(ChinaTime.formatDateTime(try #require(paid.paidAt))))
+
+            // A day with no payments has only the header.
+            let empty = try await connector.downloadBill(BillRequest(date: "20200101", kind: .payment))
+            #expect(String(decoding: empty.bytes, as: UTF8.self).split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test("unknown order, refund and settlement numbers are .notFound")
+    func notFound() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            guard case .notFound(let orderCode, _) = try await connector.queryOrder(orderNumber: "IT-NOPE") else {
+                Issue.record("query_order of an unknown number is not .notFound")
+                return
+            }
+            #expect(orderCode == 2000)
+            guard case .notFound(let refundCode, _) = try await connector.queryRefund(refundNumber: "IT-NOPE") else {
+                Issue.record("query_refund of an unknown number is not .notFound")
+                return
+            }
+            #expect(refundCode == 3101)
+            let settlement = try await connector.querySettlement(settlementNumber: "IT-NOPE")
+            guard case .notFound = settlement else {
+                Issue.record("query_settle of an unknown number is not .notFound: \(settlement)")
+                return
+            }
+        }
+    }
+
+    /// Polls query_settle until the settlement succeeded.
+    static func settled(_ connector: DouyinConnector, _ number: String) async throws -> SettlementQueryResult {
+        try await eventually("settlement \(number) to succeed") {
+            let result = try await connector.querySettlement(settlementNumber: number).value
+            return result?.status == .succeeded ? result : nil
+        }
+    }
+}
