@@ -153,11 +153,78 @@ struct ConnectorOperationTests {
             }
             #expect(refundCode == 3101)
             let settlement = try await connector.querySettlement(settlementNumber: "IT-NOPE")
-            guard case .notFound = settlement else {
+            guard case .notFound(let settleCode, _) = settlement else {
                 Issue.record("query_settle of an unknown number is not .notFound: \(settlement)")
                 return
             }
+            #expect(settleCode == 2000)
         }
+    }
+
+    @Test("an order left unpaid past valid_time is TIMEOUT (valid_time 300 s, time-scaled to 3 s)")
+    func orderTimeout() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            // 60 s is raised to the 300 s minimum by the connector (and would be by the sandbox).
+            _ = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-EXPIRE", amount: .fen(100), subject: "unpaid", expiresAfterSeconds: 60))
+            #expect(try await connector.queryOrder(orderNumber: "IT-EXPIRE").value?.status == .processing)
+            let expired = try await eventually("the order to expire") {
+                let result = try await connector.queryOrder(orderNumber: "IT-EXPIRE").value
+                return result?.status == .timeout ? result : nil
+            }
+            #expect(expired.paidAt == nil)
+            #expect(expired.way == nil)
+        }
+    }
+
+    @Test("the refund and settle bills list the refund and the settlement with their amounts")
+    func refundAndSettleBills() async throws {
+        try await IntegrationHarness.with(refundDelay: 10, settleDelay: 10) { harness in
+            let connector = try harness.connector()
+            let params = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-BILL2-O", amount: .fen(2000), subject: "billed", expiresAfterSeconds: 172_800))
+            try await harness.pay(params.providerOrderID)
+            _ = try await connector.createRefund(
+                CreateRefundRequest(
+                    orderNumber: "IT-BILL2-O", refundNumber: "IT-BILL2-R", amount: .fen(500), reason: "partial"))
+            let refund = try await eventually("the refund to succeed") {
+                let result = try await connector.queryRefund(refundNumber: "IT-BILL2-R").value
+                return result?.status == .succeeded ? result : nil
+            }
+            _ = try await connector.settle(
+                SettleRequest(settlementNumber: "IT-BILL2-S", orderNumber: "IT-BILL2-O", description: "final"))
+            let settlement = try await Self.settled(connector, "IT-BILL2-S")
+
+            let refundRow = try await Self.billRow(
+                connector, kind: .refund, at: try #require(refund.refundedAt), key: "out_refund_no",
+                number: "IT-BILL2-R")
+            #expect(refundRow["refund_amount"] == "500")
+            #expect(refundRow["out_order_no"] == "IT-BILL2-O")
+            let settleRow = try await Self.billRow(
+                connector, kind: .settle, at: try #require(settlement.settledAt), key: "out_settle_no",
+                number: "IT-BILL2-S")
+            #expect(settleRow["settle_amount"] == "1500")
+            #expect(settleRow["rake"] == "9")
+            #expect(settleRow["status"] == "SUCCESS")
+        }
+    }
+
+    /// The bill line (column name → value) whose `key` column is `number`, from the bill of `at`'s CST day.
+    static func billRow(
+        _ connector: DouyinConnector, kind: BillKind, at date: Date, key: String, number: String
+    ) async throws -> [String: String] {
+        let file = try await connector.downloadBill(BillRequest(date: ChinaTime.billDate(of: date), kind: kind))
+        let lines = String(decoding: file.bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        let header = try #require(lines.first).split(separator: ",").map(String.init)
+        for line in lines.dropFirst() {
+            let values = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let row = Dictionary(uniqueKeysWithValues: zip(header, values))
+            if row[key] == number { return row }
+        }
+        throw HarnessError("the \(kind) bill has no line for \(number)")
     }
 
     /// Polls query_settle until the settlement succeeded.

@@ -42,6 +42,61 @@ struct ErrorClassificationTests {
         }
     }
 
+    @Test("err_no 1000 after create_refund and settle took effect: the retries return the same numbers")
+    func refundAndSettleRetries() async throws {
+        try await IntegrationHarness.with { harness in
+            let connector = try harness.connector()
+            let params = try await connector.createOrder(Self.order("IT-RETRY-O", amount: 10_000))
+            try await harness.pay(params.providerOrderID)
+            for endpoint in ["create_refund", "settle"] {
+                try await harness.addFault(
+                    #"{"kind":"error_1000","count":1,"endpoints":["\#(endpoint)"],"after_effect":true}"#)
+            }
+
+            let refund = CreateRefundRequest(
+                orderNumber: "IT-RETRY-O", refundNumber: "IT-RETRY-R", amount: .fen(100), reason: "retry")
+            let refundError = try #require(await connectorError { try await connector.createRefund(refund) })
+            #expect(refundError == .retryable(code: 1000, message: refundError.message))
+            let applied = try #require(try await connector.queryRefund(refundNumber: "IT-RETRY-R").value)
+            #expect(try await connector.createRefund(refund).providerRefundNo == applied.providerRefundNo)
+
+            let settle = SettleRequest(
+                settlementNumber: "IT-RETRY-S", orderNumber: "IT-RETRY-O", description: "retry",
+                receivers: [SettlementReceiver(account: "7000000099", amount: .fen(1000))])
+            let settleError = try #require(await connectorError { try await connector.settle(settle) })
+            #expect(settleError == .retryable(code: 1000, message: settleError.message))
+            let settled = try #require(try await connector.querySettlement(settlementNumber: "IT-RETRY-S").value)
+            #expect(try await connector.settle(settle).providerSettleNo == settled.providerSettleNo)
+        }
+    }
+
+    @Test("bill downloads: a wrong merchant is .permanent(2010), a wrong SALT .permanent(2008), 5xx .unknownOutcome")
+    func billErrors() async throws {
+        try await IntegrationHarness.with { harness in
+            let today = ChinaTime.billDate(of: Date())
+            let request = BillRequest(date: today, kind: .payment)
+            let otherMerchant = DouyinConnector(
+                configuration: try DouyinConfiguration(baseURL: harness.baseURL),
+                credentials: try DouyinCredentials(
+                    appID: IntegrationHarness.appID, salt: IntegrationHarness.salt,
+                    callbackTokens: [IntegrationHarness.token], merchantID: "7999999999"),
+                httpClient: harness.client)
+            let merchantError = try #require(await connectorError { try await otherMerchant.downloadBill(request) })
+            #expect(merchantError == .permanent(code: 2010, message: merchantError.message))
+
+            let wrongSalt = try harness.connector(salt: "not_the_salt")
+            let saltError = try #require(await connectorError { try await wrongSalt.downloadBill(request) })
+            #expect(saltError == .permanent(code: 2008, message: saltError.message))
+
+            try await harness.addFault(#"{"kind":"http_5xx","count":1,"endpoints":["bills"]}"#)
+            let connector = try harness.connector()
+            let gatewayError = try #require(await connectorError { try await connector.downloadBill(request) })
+            #expect(gatewayError.code == "unknown_outcome", "HTTP 503 gave \(gatewayError)")
+            // The retry gets the file.
+            #expect(try await connector.downloadBill(request).contentType?.hasPrefix("text/csv") == true)
+        }
+    }
+
     @Test("HTTP 5xx is .unknownOutcome; the query confirms the call took effect and a retry gets the same order")
     func gatewayError() async throws {
         try await IntegrationHarness.with { harness in
