@@ -212,6 +212,57 @@ struct ConnectorOperationTests {
         }
     }
 
+    @Test("create_order with every optional field the connector sends is accepted (all of them signed)")
+    func orderOptions() async throws {
+        try await IntegrationHarness.with { harness in
+            let options = DouyinOrderOptions(
+                disablePaidMessage: true, messagePage: "pages/order/detail?id=1", hiddenPayWays: [.alipay, .douyinPay],
+                storeUID: "store-1")
+            let connector = DouyinConnector(
+                configuration: try DouyinConfiguration(baseURL: harness.baseURL), credentials: harness.credentials,
+                options: options, httpClient: harness.client)
+            let params = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-OPTS*1", amount: .fen(10_000_000_000), subject: "强烈推荐！经典腊汁肉夹馍",
+                    description: "  spaced body  ", expiresAfterSeconds: 172_800, notifyURL: harness.notifyURL,
+                    passthrough: "{\"k\":\"v\"}"))
+            let order = try #require(try await connector.queryOrder(orderNumber: "IT-OPTS*1").value)
+            #expect(order.providerOrderID == params.providerOrderID)
+            #expect(order.amount == .fen(10_000_000_000))
+            #expect(order.passthrough == "{\"k\":\"v\"}")
+        }
+    }
+
+    @Test("after the final settle a refund needs afterSettlement (all_settle=1); it then reports the order settled")
+    func refundAfterSettlement() async throws {
+        try await IntegrationHarness.with(refundDelay: 10, settleDelay: 10) { harness in
+            let connector = try harness.connector()
+            let params = try await connector.createOrder(
+                CreateOrderRequest(
+                    orderNumber: "IT-AFTER-O", amount: .fen(1000), subject: "settled", expiresAfterSeconds: 172_800))
+            try await harness.pay(params.providerOrderID)
+            _ = try await connector.settle(
+                SettleRequest(settlementNumber: "IT-AFTER-S", orderNumber: "IT-AFTER-O", description: "final"))
+            _ = try await Self.settled(connector, "IT-AFTER-S")
+
+            let before = CreateRefundRequest(
+                orderNumber: "IT-AFTER-O", refundNumber: "IT-AFTER-R1", amount: .fen(100), reason: "late")
+            let refused = try #require(await connectorError { try await connector.createRefund(before) })
+            #expect(refused == .permanent(code: 2010, message: refused.message))
+
+            var after = before
+            after.refundNumber = "IT-AFTER-R2"
+            after.afterSettlement = true
+            _ = try await connector.createRefund(after)
+            let done = try await eventually("the refund after settlement to succeed") {
+                let result = try await connector.queryRefund(refundNumber: "IT-AFTER-R2").value
+                return result?.status == .succeeded ? result : nil
+            }
+            #expect(done.amount == .fen(100))
+            #expect(done.orderWasSettled == true)
+        }
+    }
+
     /// The bill line (column name → value) whose `key` column is `number`, from the bill of `at`'s CST day.
     static func billRow(
         _ connector: DouyinConnector, kind: BillKind, at date: Date, key: String, number: String
