@@ -182,6 +182,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Douyin connector against the running sandbox, over real loopback HTTP.
+        .testTarget(
+            name: "PayrailIntegrationTests",
+            dependencies: [
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailSandbox",
+                "PayrailSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -83,7 +83,7 @@ struct FaultTests {
             }
             #expect(answers.prefix(1) == [3101])
             // Endpoints without a limit are never throttled.
-            for _ in 0..<6 { #expect(try await harness.call("query_settle", ["out_settle_no": "q"]).errNo == 2010) }
+            for _ in 0..<6 { #expect(try await harness.call("query_settle", ["out_settle_no": "q"]).errNo == 2000) }
             #expect(
                 FaultRule.documentedLimits == [
                     "query_order": 150, "create_refund": 50, "query_refund": 30, "settle": 30,

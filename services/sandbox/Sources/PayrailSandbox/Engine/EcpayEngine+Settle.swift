@@ -53,7 +53,7 @@ extension EcpayEngine {
         }
     }
 
-    /// `query_settle`: the settlement's `settle_info` (2010 when unknown).
+    /// `query_settle`: the settlement's `settle_info` (2000 when unknown).
     func querySettle(_ request: EcpayRequest) async throws -> JSONValue {
         let number = try request.developerNumber("out_settle_no")
         let app = request.app

@@ -26,8 +26,10 @@ public struct EcpayError: Error, Sendable, Equatable {
     public static func unknownApp() -> EcpayError { EcpayError(2042, "invalid app_id") }
     /// 3101: the refund record does not exist.
     public static func refundNotFound() -> EcpayError { EcpayError(3101, "refund record not found") }
-    /// 2010-class error used by query_settle when the settle record does not exist.
-    public static func settleNotFound() -> EcpayError { EcpayError(2010, "settle record not found") }
+    /// 2000: query_settle's record does not exist. The protocol lists no settle-specific code; its only "record not
+    /// found" codes are 2000 (query_order) and 3101 (query_refund), while 2010 means a bad parameter to fix, which
+    /// a client could not tell from an unknown number (douyin-ecpay.md §1, §2.6). The connector reads 2000 too.
+    public static func settleNotFound() -> EcpayError { EcpayError(2000, "settle record not found") }
 }
 
 /// A failure of the sandbox itself (configuration, storage, sandbox-only endpoints): a code and a message.
