@@ -49,13 +49,10 @@ public struct DouyinConnector: PaymentConnector, CustomStringConvertible, Custom
     /// query_order; err_no 2000 is `.notFound`.
     public func queryOrder(orderNumber: String) async throws(ConnectorError) -> ProviderLookup<OrderQueryResult> {
         let parameters = try DouyinTransformers.queryOrder(orderNumber: orderNumber, credentials: credentials)
-        let envelope = try await post(
+        return try await lookup(
             DouyinTransformers.Path.queryOrder, parameters, number: orderNumber,
-            notFound: DouyinErrorCodes.orderNotFound)
-        if envelope.errNo == DouyinErrorCodes.orderNotFound {
-            return .notFound(code: envelope.errNo, message: envelope.tips)
-        }
-        return .found(try DouyinResponses.orderQuery(envelope, orderNumber: orderNumber))
+            notFound: DouyinErrorCodes.orderNotFound
+        ) { envelope throws(ConnectorError) in try DouyinResponses.orderQuery(envelope, orderNumber: orderNumber) }
     }
 
     /// create_refund → accepted; the result comes by callback or `queryRefund`.
@@ -69,13 +66,10 @@ public struct DouyinConnector: PaymentConnector, CustomStringConvertible, Custom
     /// query_refund; err_no 3101 is `.notFound`.
     public func queryRefund(refundNumber: String) async throws(ConnectorError) -> ProviderLookup<RefundQueryResult> {
         let parameters = try DouyinTransformers.queryRefund(refundNumber: refundNumber, credentials: credentials)
-        let envelope = try await post(
+        return try await lookup(
             DouyinTransformers.Path.queryRefund, parameters, number: refundNumber,
-            notFound: DouyinErrorCodes.refundNotFound)
-        if envelope.errNo == DouyinErrorCodes.refundNotFound {
-            return .notFound(code: envelope.errNo, message: envelope.tips)
-        }
-        return .found(try DouyinResponses.refundQuery(envelope, refundNumber: refundNumber))
+            notFound: DouyinErrorCodes.refundNotFound
+        ) { envelope throws(ConnectorError) in try DouyinResponses.refundQuery(envelope, refundNumber: refundNumber) }
     }
 
     /// settle → accepted; the result comes by callback or `querySettlement`.
@@ -93,13 +87,12 @@ public struct DouyinConnector: PaymentConnector, CustomStringConvertible, Custom
     ) async throws(ConnectorError) -> ProviderLookup<SettlementQueryResult> {
         let parameters = try DouyinTransformers.querySettle(
             settlementNumber: settlementNumber, credentials: credentials)
-        let envelope = try await post(
+        return try await lookup(
             DouyinTransformers.Path.querySettle, parameters, number: settlementNumber,
-            notFound: DouyinErrorCodes.orderNotFound)
-        if envelope.errNo == DouyinErrorCodes.orderNotFound {
-            return .notFound(code: envelope.errNo, message: envelope.tips)
+            notFound: DouyinErrorCodes.orderNotFound
+        ) { envelope throws(ConnectorError) in
+            try DouyinResponses.settlementQuery(envelope, settlementNumber: settlementNumber)
         }
-        return .found(try DouyinResponses.settlementQuery(envelope, settlementNumber: settlementNumber))
     }
 
     /// GET /api/apps/bills with the signed query; the file as received. A JSON error body is mapped like `err_no`.
@@ -126,6 +119,16 @@ public struct DouyinConnector: PaymentConnector, CustomStringConvertible, Custom
     }
 
     // MARK: - Exchange
+
+    /// A query: POSTs it, answers `.notFound` for the endpoint's not-found `err_no`, else decodes the envelope.
+    private func lookup<Value>(
+        _ path: String, _ parameters: [String: DouyinSignValue], number: String, notFound: Int,
+        decode: (DouyinResponses.Envelope) throws(ConnectorError) -> Value
+    ) async throws(ConnectorError) -> ProviderLookup<Value> {
+        let envelope = try await post(path, parameters, number: number, notFound: notFound)
+        if envelope.errNo == notFound { return .notFound(code: envelope.errNo, message: envelope.tips) }
+        return .found(try decode(envelope))
+    }
 
     /// Signs, serialises from the same dictionary, POSTs, and reads the envelope. Returns it when `err_no` is 0 or
     /// the query's `notFound` code; throws the mapped error (logged) otherwise.
