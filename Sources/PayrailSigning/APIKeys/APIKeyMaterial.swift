@@ -34,7 +34,7 @@ public struct APIKeyMaterial: Sendable, CustomStringConvertible {
 
     /// The digest of a presented key (what `Authorization: Bearer` carried), for lookup.
     public static func digest(of presented: String) -> String {
-        SHA256.hash(data: Array(presented.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Array(presented.utf8)))
     }
 
     /// Whether a presented string has the shape of a Payrail API key (cheap pre-check before any lookup).

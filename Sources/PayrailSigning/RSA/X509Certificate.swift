@@ -44,10 +44,7 @@ public struct X509Certificate: Sendable {
         while serialBytes.count > 1, serialBytes.first == 0 {
             serialBytes = serialBytes.dropFirst()
         }
-        serialNumberHex = serialBytes.map { byte in
-            let digits = Array("0123456789ABCDEF")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
+        serialNumberHex = Hex.uppercase(serialBytes)
         publicKey = try RSAPublicKey(derRepresentation: Array(subjectPublicKeyInfo.encoded))
     }
 }

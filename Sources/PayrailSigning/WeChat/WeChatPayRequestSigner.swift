@@ -78,6 +78,6 @@ public struct WeChatPayRequestSigner: Sendable {
     /// A fresh random nonce: 32 uppercase hex characters (128 random bits), the form the official SDKs use.
     public static func makeNonce() -> String {
         let key = SymmetricKey(size: .bits128)
-        return key.withUnsafeBytes { bytes in bytes.map { String(format: "%02X", $0) }.joined() }
+        return key.withUnsafeBytes { Hex.uppercase($0) }
     }
 }
