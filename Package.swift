@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PayrailStore", targets: ["PayrailStore"]),
         .library(name: "PayrailCore", targets: ["PayrailCore"]),
         .library(name: "PayrailProviders", targets: ["PayrailProviders"]),
+        .library(name: "PayrailRuntime", targets: ["PayrailRuntime"]),
         .executable(name: "payrailctl", targets: ["payrailctl"]),
         .executable(name: "payrail-sandbox", targets: ["payrail-sandbox"]),
     ],
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Shared libraries (DESIGN.md §8). Signing imports no server framework and no database.
@@ -67,6 +70,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // What every long-running service shares: settings, log/metrics bootstrap, health/metrics routes,
+        // request ids, opening the store.
+        .target(
+            name: "PayrailRuntime",
+            dependencies: [
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -119,9 +139,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // ── payrail-gateway (issue 6): targets go between these two lines ──
+        // ── end of payrail-gateway ──
+
+        // ── payrail-ingester (issue 7): targets go between these two lines ──
+        // ── end of payrail-ingester ──
+
+        // ── payrail-worker (issue 8): targets go between these two lines ──
+        // ── end of payrail-worker ──
+
+        // ── payrail-reconciler (issue 9): targets go between these two lines ──
+        // ── end of payrail-reconciler ──
+
         .testTarget(
             name: "PayrailSigningTests",
             dependencies: ["PayrailSigning"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailRuntimeTests",
+            dependencies: [
+                "PayrailRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -88,6 +88,14 @@ public enum IDKind {
     public enum APIKey: IdentifierKind { public static let prefix = "key_" }
     /// A channel account (provider credentials): `cha_`.
     public enum ChannelAccount: IdentifierKind { public static let prefix = "cha_" }
+    /// A merchant's webhook endpoint: `whe_`.
+    public enum WebhookEndpoint: IdentifierKind { public static let prefix = "whe_" }
+    /// A stored provider callback (raw copy): `cbk_`.
+    public enum Callback: IdentifierKind { public static let prefix = "cbk_" }
+    /// A reconciliation run: `rec_`.
+    public enum Reconciliation: IdentifierKind { public static let prefix = "rec_" }
+    /// A reconciliation difference: `dif_`.
+    public enum Difference: IdentifierKind { public static let prefix = "dif_" }
 }
 
 /// A merchant's id.
@@ -104,3 +112,11 @@ public typealias LedgerTransactionID = Identifier<IDKind.LedgerTransaction>
 public typealias APIKeyID = Identifier<IDKind.APIKey>
 /// A channel account's id.
 public typealias ChannelAccountID = Identifier<IDKind.ChannelAccount>
+/// A webhook endpoint's id.
+public typealias WebhookEndpointID = Identifier<IDKind.WebhookEndpoint>
+/// A stored provider callback's id.
+public typealias CallbackID = Identifier<IDKind.Callback>
+/// A reconciliation run's id.
+public typealias ReconciliationID = Identifier<IDKind.Reconciliation>
+/// A reconciliation difference's id.
+public typealias DifferenceID = Identifier<IDKind.Difference>

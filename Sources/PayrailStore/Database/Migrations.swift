@@ -20,6 +20,7 @@ public enum PayrailMigrations {
     public static let all: [Migration] = [
         OutboxSchema.v1,
         DomainSchema.v1,
+        WebhookSchema.v1,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

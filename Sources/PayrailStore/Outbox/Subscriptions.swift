@@ -56,5 +56,5 @@ extension Subscriptions {
 /// The subscription declarations of Payrail's modules; each module adds its list.
 public enum PayrailSubscriptions {
     /// Every module's declarations, concatenated.
-    public static let declared: [Subscription] = []
+    public static let declared: [Subscription] = EventCatalog.subscriptions
 }

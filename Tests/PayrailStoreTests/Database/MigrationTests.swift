@@ -49,6 +49,7 @@ struct MigrationTests {
         let pinned: [String: UInt64] = [
             "0001_outbox": 7_329_735_909_009_196_989,
             "0002_domain": 5_349_227_924_899_825_878,
+            "0003_webhooks": 17_186_081_692_194_659_524,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

@@ -29,8 +29,9 @@ struct DomainEffects {
                     transaction, merchantID: subject.merchantID, orderID: subject.orderID,
                     sourceID: subject.objectID, nowMillis: nowMillis, in: db)
             case .emit(let type):
-                try outbox.append(in: db, NewEvent(
+                let event = try outbox.append(in: db, NewEvent(
                     type: type, aggregate: subject.objectID, json: try EventJSON.text(subject.payload)))
+                try MerchantEventLog.record(event, merchantID: subject.merchantID, objectID: subject.objectID, in: db)
             case .alert(let code, let message):
                 try alert(code: code, message: message, subject: subject, in: db)
             case .requestProviderClose:
