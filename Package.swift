@@ -143,6 +143,48 @@ let package = Package(
         // ── end of payrail-gateway ──
 
         // ── payrail-ingester (issue 7): targets go between these two lines ──
+        .target(
+            name: "PayrailIngester",
+            dependencies: [
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailRuntime",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "services/ingester/Sources/PayrailIngester",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "payrail-ingester",
+            dependencies: [
+                "PayrailIngester",
+                "PayrailRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "services/ingester/Sources/payrail-ingester",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailIngesterTests",
+            dependencies: [
+                "PayrailCore",
+                "PayrailIngester",
+                "PayrailRuntime",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // ── end of payrail-ingester ──
 
         // ── payrail-worker (issue 8): targets go between these two lines ──

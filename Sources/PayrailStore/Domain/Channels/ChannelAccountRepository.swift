@@ -61,6 +61,15 @@ public final class ChannelAccountRepository: Sendable {
         }
     }
 
+    /// The Douyin account registered for an app id, if any (the ingester resolves callbacks with it).
+    public func douyinAccount(appID: String) async throws -> ChannelAccount? {
+        try await database.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM channel_account WHERE provider = 'douyin' AND app_id = ?", arguments: [appID]
+            ).map(ChannelAccount.init(row:))
+        }
+    }
+
     /// Opens a Douyin account's credentials, for signing provider requests. Handle the result as a secret.
     public func douyinCredentials(_ id: ChannelAccountID, secrets: SecretBox) async throws -> DouyinCredentials {
         try await database.read { db in
