@@ -39,20 +39,7 @@ json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[
 now() { python3 -c 'import time; print(time.time())'; }
 
 echo "== 1. raw ceiling: single-row INSERT transactions/s (WAL, synchronous=FULL, one connection) =="
-RAW=$(python3 - "$BENCH_DIR/raw.sqlite" "$PHASE_SECONDS" <<'PY'
-import os, sqlite3, sys, time
-path, seconds = sys.argv[1], float(sys.argv[2])
-for suffix in ("", "-wal", "-shm"):
-    if os.path.exists(path + suffix): os.remove(path + suffix)
-db = sqlite3.connect(path, isolation_level=None)
-db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
-db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-n, start = 0, time.time()
-while time.time() - start < seconds:
-    db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO t (v) VALUES ('x')"); db.execute("COMMIT"); n += 1
-print(round(n / (time.time() - start)))
-PY
-)
+RAW=$(python3 scripts/bench/raw_ceiling.py "$BENCH_DIR/raw.sqlite" "$PHASE_SECONDS")
 echo "raw ceiling: $RAW commits/s"
 
 echo "== 2. append/s, 64 concurrent writers, one event per transaction =="
