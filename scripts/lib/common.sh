@@ -11,7 +11,7 @@ log() { printf '[payrail] %s\n' "$*" >&2; }
 
 # Debian packages the build and tests need (the C headers GRDB links against, and tools the scripts call).
 ensure_debian_packages() {
-    local wanted=(libsqlite3-dev sqlite3 curl) missing=()
+    local wanted=(libsqlite3-dev sqlite3 curl docker-compose) missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
