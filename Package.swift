@@ -99,8 +99,10 @@ let package = Package(
                 "PayrailSigning",
                 "PayrailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "services/ctl/Sources/PayrailCtl",
             swiftSettings: swiftSettings
