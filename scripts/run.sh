@@ -1,102 +1,136 @@
 #!/usr/bin/env bash
-# Build Payrail and show what runs today.
+# Start Payrail locally and walk one payment end to end.
 #
-# Of the services only payrail-sandbox (the Douyin simulator) exists yet; until the others do, this script
-# builds everything, migrates a local database, seeds a demo merchant (with a Douyin channel account and an API
-# key), checks the ledger and the outbox, and walks through the signing tools that every service will share: a
-# Douyin request sign, a Douyin callback check, and a merchant webhook signed and verified; then it starts the
-# sandbox, creates an order there, pays it as the simulated user and queries it, and leaves the sandbox running.
-# It says so plainly rather than pretending Payrail itself runs a payment yet.
+#   scripts/run.sh             # build (release), migrate, start everything, run the demo, keep running until Ctrl-C
+#   scripts/run.sh --no-demo   # just start the stack
+#   PAYRAIL_BUILD=debug scripts/run.sh   # use the debug build (faster to build, slower to run)
+#
+# What runs (all local processes on one SQLite file, logs under data/logs/):
+#   payrail-sandbox   :8090  the Douyin simulator (stands in for the provider)
+#   payrail-ingester  :8081  provider callbacks
+#   payrail-worker    :8082  provider calls, confirmation, janitor, merchant webhooks (health/metrics)
+#   payrail-gateway   :8080  the merchant API
+#   payrail-reconciler:8083  daily reconciliation (health/metrics)
+#   webhook receiver  :8099  a small merchant endpoint that verifies webhooks (data/logs/webhooks.log)
+# Ctrl-C stops everything gracefully (SIGTERM, then waits).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PAYRAIL_ROOT"
 
+DEMO=1
+for argument in "$@"; do
+    case "$argument" in
+        --no-demo) DEMO=0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $argument (try --help)" >&2; exit 2 ;;
+    esac
+done
+
 ensure_debian_packages
-build_debug
-BIN="$(debug_bin_dir)"
+ensure_python_tools
+if [ "${PAYRAIL_BUILD:-release}" = "debug" ]; then
+    build_debug
+    BIN="$(debug_bin_dir)"
+else
+    log "building (release, in .build-release; the first build takes about 10 minutes)"
+    swift build -c release --scratch-path .build-release
+    BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)"
+fi
 CTL="$BIN/payrailctl"
 
-export PAYRAIL_DATABASE="${PAYRAIL_DATABASE:-$PAYRAIL_ROOT/data/payrail.sqlite}"
-mkdir -p "$(dirname "$PAYRAIL_DATABASE")"
-# Local secrets for this demo database, made once and kept beside it (never commit them; data/ is ignored).
-DEV_ENV="$(dirname "$PAYRAIL_DATABASE")/dev.env"
+DATA="$PAYRAIL_ROOT/data"
+LOGS="$DATA/logs"
+mkdir -p "$LOGS"
+export PAYRAIL_DATABASE="${PAYRAIL_DATABASE:-$DATA/payrail.sqlite}"
+# Local secrets, made once and kept beside the database (data/ is git-ignored; never commit them).
+DEV_ENV="$DATA/dev.env"
 if [ ! -f "$DEV_ENV" ]; then
-    umask 077
-    {
+    (umask 077; {
         echo "PAYRAIL_MASTER_KEY=mk1:$(head -c 32 /dev/urandom | base64)"
         echo "PAYRAIL_EVENT_KEYS=ev1:$(head -c 32 /dev/urandom | base64)"
-    } > "$DEV_ENV"
+    } > "$DEV_ENV")
 fi
 set -a; source "$DEV_ENV"; set +a
+export PAYRAIL_LOG_FORMAT="${PAYRAIL_LOG_FORMAT:-json}"
+export PAYRAIL_DOUYIN_BASE_URL="http://127.0.0.1:8090"
+export PAYRAIL_CALLBACK_BASE_URL="http://127.0.0.1:8081"
 
-log "migrating $PAYRAIL_DATABASE"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Migrating $PAYRAIL_DATABASE"
 "$CTL" migrate
 
-if "$CTL" merchant list | grep -q "no merchants"; then
-    log "seeding a demo merchant with a Douyin channel account and an API key (secrets are shown once)"
+DEMO_ENV="$DATA/demo.env"
+if [ ! -f "$DEMO_ENV" ]; then
+    say "Seeding a demo merchant with a Douyin channel account (app tt_demo_app) and an API key"
     merchant_json="$("$CTL" merchant create --name "Demo Shop" --json)"
-    echo "$merchant_json"
-    merchant_id="$(printf '%s' "$merchant_json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["merchant"]["id"])')"
+    merchant_id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["merchant"]["id"])' <<<"$merchant_json")"
+    merchant_secret="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook_secret"])' <<<"$merchant_json")"
     "$CTL" merchant add-channel douyin --merchant "$merchant_id" --app-id tt_demo_app --salt demo_salt \
-        --token demo_token --merchant-id 69000000000000
-    "$CTL" key create --merchant "$merchant_id"
+        --token demo_token --merchant-id 69000000000000 >/dev/null
+    api_key="$("$CTL" key create --merchant "$merchant_id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
+    (umask 077; printf 'DEMO_MERCHANT=%s\nDEMO_WEBHOOK_SECRET=%s\nDEMO_API_KEY=%s\n' \
+        "$merchant_id" "$merchant_secret" "$api_key" > "$DEMO_ENV")
 fi
-"$CTL" merchant list
-log "ledger invariants over the whole database (payrailctl ledger check)"
-"$CTL" ledger check
-log "outbox backlog per consumer (payrailctl events stats)"
-"$CTL" events stats
+source "$DEMO_ENV"
+echo "merchant $DEMO_MERCHANT; API key and webhook secret in data/demo.env"
 
-log "1. Douyin create_order request, signed with a demo SALT (payrailctl sign douyin --explain)"
-"$CTL" sign douyin --salt demo_salt --explain < scripts/demo/douyin-create-order.json
+PIDS=()
+stop_all() {
+    say "Stopping (SIGTERM to every service, waiting for them to finish)"
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    echo "stopped."
+}
+trap stop_all EXIT
+trap 'exit 0' INT TERM
 
-log "2. A Douyin payment callback, verified with its token (payrailctl verify douyin-callback)"
-"$CTL" verify douyin-callback --token demo_token < scripts/demo/douyin-payment-callback.json
+start() {  # name port health-path command...
+    local name=$1 port=$2 path=$3
+    shift 3
+    if curl -fsS "http://127.0.0.1:$port$path" >/dev/null 2>&1; then
+        echo "port $port already answers: is another Payrail stack running? (stop it first)" >&2
+        exit 1
+    fi
+    "$@" >"$LOGS/$name.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 300); do
+        curl -fsS "http://127.0.0.1:$port$path" >/dev/null 2>&1 && { echo "  $name  http://127.0.0.1:$port  (log data/logs/$name.log)"; return; }
+        kill -0 "${PIDS[-1]}" 2>/dev/null || { echo "$name exited; see data/logs/$name.log" >&2; tail -20 "$LOGS/$name.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "$name did not become ready; see data/logs/$name.log" >&2
+    exit 1
+}
 
-log "3. The same callback with one byte of msg changed is refused"
-sed 's/2376/2377/' scripts/demo/douyin-payment-callback.json \
-    | "$CTL" verify douyin-callback --token demo_token || log "   refused, as it must be (exit $?)"
-
-log "4. A merchant webhook signed and verified (Standard Webhooks)"
-secret="whsec_$(head -c 32 /dev/urandom | base64)"
-now="$(date +%s)"
-body='{"type":"order.paid","data":{"id":"ord_demo","amount":2376}}'
-signature="$(printf '%s' "$body" | "$CTL" sign webhook --secret "$secret" --id msg_demo --timestamp "$now")"
-echo "webhook-signature: $signature"
-printf '%s' "$body" | "$CTL" verify webhook --secret "$secret" --id msg_demo --timestamp "$now" \
-    --signature "$signature"
-
-log "5. payrail-sandbox (the Douyin simulator) started and a payment walked through it"
-SANDBOX_PORT="${PAYRAIL_SANDBOX_PORT:-8090}"
-SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
-RUN_DIR="$PAYRAIL_ROOT/.run"
-mkdir -p "$RUN_DIR"
-cat > "$RUN_DIR/sandbox.json" <<JSON
+say "Starting the stack"
+cat > "$DATA/sandbox.json" <<JSON
 {"apps": [{"app_id": "tt_demo_app", "salt": "demo_salt", "token": "demo_token", "merchant_id": "69000000000000",
            "notify_url": "http://127.0.0.1:8081/callbacks/douyin"}]}
 JSON
-if ! curl -fsS "$SANDBOX_URL/healthz" >/dev/null 2>&1; then
-    nohup "$BIN/payrail-sandbox" --config "$RUN_DIR/sandbox.json" --port "$SANDBOX_PORT" \
-        --database "$PAYRAIL_ROOT/data/sandbox.sqlite" > "$RUN_DIR/sandbox.log" 2>&1 &
-    echo $! > "$RUN_DIR/sandbox.pid"
-    for _ in $(seq 100); do curl -fsS "$SANDBOX_URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-fi
-curl -fsS "$SANDBOX_URL/healthz" >/dev/null || { log "the sandbox did not start: see .run/sandbox.log"; exit 1; }
-signed() {  # a JSON body with app_id and its sign, signed by payrailctl
-    local body="$1" sign
-    sign="$(printf '%s' "$body" | "$CTL" sign douyin --salt demo_salt)"
-    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["app_id"]="tt_demo_app"; d["sign"]=sys.argv[2]; print(json.dumps(d, ensure_ascii=False))' "$body" "$sign"
-}
-out_order_no="demo-$(date +%s)"
-created="$(signed "{\"out_order_no\":\"$out_order_no\",\"total_amount\":2376,\"subject\":\"肉夹馍\",\"body\":\"团购\",\"valid_time\":900}" \
-    | curl -fsS -H 'Content-Type: application/json' --data-binary @- "$SANDBOX_URL/api/apps/ecpay/v1/create_order")"
-echo "create_order: $created"
-order_id="$(printf '%s' "$created" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["order_id"])')"
-curl -fsS -X POST "$SANDBOX_URL/sandbox/orders/$order_id/pay" >/dev/null
-echo "query_order: $(signed "{\"out_order_no\":\"$out_order_no\"}" \
-    | curl -fsS -H 'Content-Type: application/json' --data-binary @- "$SANDBOX_URL/api/apps/ecpay/v1/query_order")"
+start sandbox 8090 /healthz "$BIN/payrail-sandbox" --config "$DATA/sandbox.json" --database "$DATA/sandbox.sqlite" \
+    --port 8090 --refund-delay 3 --settle-delay 3
+start ingester 8081 /readyz "$BIN/payrail-ingester" --port 8081
+start worker 8082 /readyz "$BIN/payrail-worker" --port 8082
+start gateway 8080 /readyz "$BIN/payrail-gateway" --port 8080
+start reconciler 8083 /healthz "$BIN/payrail-reconciler" --port 8083
+start webhook-receiver 8099 /healthz "$PAYRAIL_VENV/bin/python" scripts/demo/webhook_receiver.py --port 8099 \
+    --secret "$DEMO_WEBHOOK_SECRET" --log "$LOGS/webhooks.log"
 
-log "done. payrail-sandbox is still running at $SANDBOX_URL (stop it: kill \$(cat .run/sandbox.pid))."
-log "Its payment callback goes to http://127.0.0.1:8081/callbacks/douyin, where the ingester will listen once it"
-log "exists; until then the sandbox retries it on Douyin's schedule (see GET $SANDBOX_URL/sandbox/callbacks)."
-log "The other services arrive with their issues; see README.md for what works today."
+if [ "$DEMO" = 1 ]; then
+    "$PAYRAIL_VENV/bin/python" scripts/demo/walkthrough.py --gateway http://127.0.0.1:8080 \
+        --sandbox http://127.0.0.1:8090 --receiver http://127.0.0.1:8099 --api-key "$DEMO_API_KEY" --ctl "$CTL"
+fi
+
+say "Payrail is running"
+cat <<TEXT
+  merchant API   http://127.0.0.1:8080   (Authorization: Bearer \$DEMO_API_KEY from data/demo.env; see openapi.yaml)
+  callbacks      http://127.0.0.1:8081/callbacks/douyin
+  worker         http://127.0.0.1:8082/metrics
+  reconciler     http://127.0.0.1:8083/metrics
+  sandbox        http://127.0.0.1:8090   (the simulated Douyin; GET /sandbox/orders)
+  webhooks seen  data/logs/webhooks.log
+  status         $CTL status
+Press Ctrl-C to stop.
+TEXT
+wait
