@@ -21,6 +21,7 @@ public enum PayrailMigrations {
         OutboxSchema.v1,
         DomainSchema.v1,
         WebhookSchema.v1,
+        GatewaySchema.v1,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.
