@@ -80,7 +80,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(gateway):
         [_schemathesis(), "run", str(ROOT / "openapi.yaml"), "--url", base,
          "-H", f"Authorization: Bearer {key}",
          "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
-         "--max-examples", "15", "--phases", "examples,fuzzing", "--request-timeout", "15",
+         "--max-examples", "20", "--phases", "examples,coverage,fuzzing,stateful", "--request-timeout", "15",
          "--no-color", "--seed", "1"],
         capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
