@@ -75,6 +75,32 @@ struct MoneyAndIdempotencyTests {
         #expect(try await fixture.count("orders") == 1)
     }
 
+    /// The first request is held in flight by `Prefer: wait` (no worker fills the pay parameters), so the second
+    /// one with the same key certainly arrives while it runs.
+    @Test func aKeyWhoseFirstRequestStillRunsIs409() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let headers: HTTPFields = [idempotencyKey: "slow", .init("Prefer")!: "wait=4"]
+            let first = Task {
+                try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("H-1"), headers: headers)
+            }
+            let orders = OrderRepository(database: fixture.database, outbox: fixture.outbox)
+            for _ in 0..<4000 {
+                if (try? await orders.find(merchant: fixture.merchant, outOrderNo: "H-1")) != nil { break }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            let second = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("H-1"), headers: headers)
+            #expect(second.status == .conflict)
+            #expect(second.error("code") == "idempotency_request_in_progress")
+            let answer = try await first.value
+            #expect(answer.status == .accepted)
+            let replay = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("H-1"), headers: headers)
+            #expect(replay.status == .accepted)
+            #expect(replay.text == answer.text)
+        }
+    }
+
     @Test func anotherMerchantsObjectsAreNotFound() async throws {
         let fixture = try await GatewayFixture.make()
         defer { fixture.remove() }

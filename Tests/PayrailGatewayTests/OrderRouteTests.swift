@@ -26,6 +26,9 @@ struct OrderRouteTests {
             #expect((created["metadata"] as? [String: Any])?["sku"] as? String == "tea-1")
             #expect(created["return_url"] as? String == "https://shop.example/back")
             #expect(created["pay_params"] is NSNull)
+            let createdAt = try #require(created["created_at"] as? Int)
+            let expiresAt = try #require(created["expires_at"] as? Int)
+            #expect((595_000...600_000).contains(expiresAt - createdAt), "expires_in 600 s from the request")
             #expect(created.headers[.xRequestID] != nil)
 
             let fetched = try await client.call(.get, "/v1/orders/\(id)", key: fixture.key)

@@ -47,7 +47,7 @@ enum OrderRoutes {
         let metadata = try Validate.metadata(fields.object("metadata"))
         let hints = try Validate.settlementHints(fields.object("settlement_hints"), orderAmount: amount)
         let account = try await chooseAccount(gateway, merchant, try fields.string("channel_account_id"))
-        let wait = try Prefer.wait(request.headers[.prefer], maximum: gateway.limits.maxWaitSeconds)
+        let wait = Prefer.wait(request.headers[.prefer], maximum: gateway.limits.maxWaitSeconds)
 
         let now = gateway.outbox.clock.nowMillis()
         let created = try await gateway.orders.create(
@@ -184,7 +184,7 @@ enum OrderRoutes {
 enum Prefer {
     /// The wait asked for, capped at `maximum` seconds; nil when none. A malformed wait is ignored (RFC 7240
     /// says unknown or bad preferences are ignored).
-    static func wait(_ header: String?, maximum: Int) throws -> Int? {
+    static func wait(_ header: String?, maximum: Int) -> Int? {
         guard let header else { return nil }
         for preference in header.split(separator: ",") {
             let parts = preference.split(separator: ";").first?.split(separator: "=", maxSplits: 1) ?? []
