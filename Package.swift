@@ -142,6 +142,52 @@ let package = Package(
         ),
 
         // ── payrail-gateway (issue 6): targets go between these two lines ──
+        // payrail-gateway: the merchant HTTP API. Writes only through repositories and the outbox.
+        .target(
+            name: "PayrailGateway",
+            dependencies: [
+                "PayrailCore",
+                "PayrailRuntime",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/gateway/Sources/PayrailGateway",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "payrail-gateway",
+            dependencies: [
+                "PayrailGateway",
+                "PayrailRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "services/gateway/Sources/payrail-gateway",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailGatewayTests",
+            dependencies: [
+                "PayrailGateway",
+                "PayrailCore",
+                "PayrailRuntime",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // ── end of payrail-gateway ──
 
         // ── payrail-ingester (issue 7): targets go between these two lines ──

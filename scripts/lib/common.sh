@@ -25,12 +25,12 @@ ensure_debian_packages() {
 
 # The Python tools the tests drive (merchant-side webhook verification, pytest) in a virtualenv.
 ensure_python_tools() {
-    local stamp="$PAYRAIL_VENV/.installed-v1"
+    local stamp="$PAYRAIL_VENV/.installed-v2"
     if [ ! -f "$stamp" ]; then
         log "creating the Python test tools virtualenv in .build-tools/venv"
         python3 -m venv "$PAYRAIL_VENV"
         "$PAYRAIL_VENV/bin/pip" install -q --disable-pip-version-check \
-            "standardwebhooks==1.1.0" "pytest>=8,<10"
+            "standardwebhooks==1.1.0" "pytest>=8,<10" "schemathesis==4.32.5"
         touch "$stamp"
     fi
 }

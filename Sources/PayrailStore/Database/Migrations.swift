@@ -22,6 +22,7 @@ public enum PayrailMigrations {
         DomainSchema.v1,
         WebhookSchema.v1,
         CallbackSchema.v1,
+        GatewaySchema.v1,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

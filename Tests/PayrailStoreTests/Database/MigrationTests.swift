@@ -51,6 +51,7 @@ struct MigrationTests {
             "0002_domain": 5_349_227_924_899_825_878,
             "0003_webhooks": 17_186_081_692_194_659_524,
             "0004_callbacks": 3_584_412_211_464_530_136,
+            "0005_gateway": 5_300_440_221_830_074_492,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

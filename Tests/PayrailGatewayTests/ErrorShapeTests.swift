@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PayrailCore
+@testable import PayrailGateway
+import PayrailRuntime
+import PayrailStore
+import Testing
+
+@Suite("Gateway error shape and headers")
+struct ErrorShapeTests {
+    /// Anything unexpected — a storage error, a domain code that means a bug — is an opaque 500 with the id.
+    @Test func unexpectedErrorsAreOpaque500sWithTheRequestID() async throws {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: RouteTable()))
+        router.get("/store") { _, _ -> Response in throw StoreError("disk_on_fire", "secret detail: /var/db") }
+        router.get("/ledger") { _, _ -> Response in throw DomainError("ledger_unbalanced", "entries sum to 3") }
+        router.get("/rule") { _, _ -> Response in throw DomainError("order_not_closable", "the order is paid") }
+        let app = Application(router: router, logger: testLogger)
+        try await app.test(.router) { client in
+            for path in ["/store", "/ledger"] {
+                let response = try await client.call(.get, path, key: nil, headers: [.init("x-request-id")!: "rid-\(path.count)"])
+                #expect(response.status == .internalServerError)
+                #expect(response.error("type") == "api_error")
+                #expect(response.error("code") == "internal_error")
+                #expect(response.error("request_id") == "rid-\(path.count)")
+                #expect(!response.text.contains("secret detail") && !response.text.contains("entries sum"))
+                #expect((response.object["error"] as? [String: Any])?["param"] is NSNull)
+            }
+            let rule = try await client.call(.get, "/rule", key: nil)
+            #expect(rule.status == .conflict)
+            #expect(rule.error("code") == "order_not_closable")
+        }
+    }
+
+    @Test func preferWaitIsParsedAndCapped() {
+        #expect(Prefer.wait(nil, maximum: 10) == nil)
+        #expect(Prefer.wait("wait=3", maximum: 10) == 3)
+        #expect(Prefer.wait("respond-async, wait=25", maximum: 10) == 10)
+        #expect(Prefer.wait("Wait = 4", maximum: 10) == 4)
+        #expect(Prefer.wait("wait=soon", maximum: 10) == nil)
+        #expect(Prefer.wait("return=minimal", maximum: 10) == nil)
+        #expect(Prefer.wait("wait=-1", maximum: 10) == nil)
+    }
+
+    @Test func routeTableTellsKnownPathsFromUnknownOnes() {
+        let table = Gateway.routeTable
+        #expect(Set(table.methods(forPath: "/v1/orders").map(\.rawValue)) == ["GET", "POST"])
+        #expect(table.methods(forPath: "/v1/orders/ord_x/refunds").map(\.rawValue).sorted() == ["GET", "POST"])
+        #expect(table.methods(forPath: "/v1/unknown").isEmpty)
+        #expect(RouteTable.hummingbirdPath("/v1/orders/{id}/close") == "v1/orders/:id/close")
+    }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Gateway benchmark (not a test): prints req/s and latency figures and the ratios against issue 6's targets.
+#
+#   scripts/bench/gateway.sh                 # release build in .build-release, then about a minute of load
+#   SECONDS_PER_PHASE=10 CONNECTIONS=32 scripts/bench/gateway.sh
+#
+# Phases, one gateway process on a fresh migrated database (seeded by payrailctl), wrk on loopback:
+#   1. raw ceiling: single-row INSERT transactions/s, WAL + synchronous=FULL, one connection (Python sqlite3)
+#   2. bare route: GET /healthz (the router with the request-id, metrics and error middlewares, no auth, no DB)
+#   3. GET /v1/orders/{id} (bearer auth + one order read)
+#   4. POST /v1/orders with a fresh out_order_no and Idempotency-Key per request (auth, idempotency lookup and
+#      record, order + event + delivery rows, annotation row)
+#   5. POST /v1/orders again with wrk's 2-thread closed loop limited to a few connections, for the latency at a
+#      moderate rate (wrk has no open-loop rate; the figure printed is the rate it reached)
+# Targets: create ≥ 1.5× the raw ceiling, p99 < 20 ms near 1,000 req/s; get ≥ 40 % of the bare route.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BENCH_DIR=${BENCH_DIR:-$ROOT/.run/bench-gateway}
+SCRATCH=${SCRATCH:-$ROOT/.build-release}
+SECONDS_PER_PHASE=${SECONDS_PER_PHASE:-8}
+CONNECTIONS=${CONNECTIONS:-64}
+PORT=${PORT:-18080}
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+echo "== building payrail-gateway and payrailctl (release) =="
+swift build -c release --product payrail-gateway --scratch-path "$SCRATCH" 2>&1 | tail -1
+swift build -c release --product payrailctl --scratch-path "$SCRATCH" 2>&1 | tail -1
+BIN="$SCRATCH/release"
+
+mkdir -p "$BENCH_DIR"
+DB="$BENCH_DIR/gateway.sqlite"
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.wake" "$DB.migrate.lock"
+export PAYRAIL_EVENT_KEYS="bench:$(head -c 32 /dev/urandom | base64)"
+export PAYRAIL_MASTER_KEY="m1:$(head -c 32 /dev/urandom | base64)"
+"$BIN/payrailctl" migrate --database "$DB" >/dev/null
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
+MERCHANT=$("$BIN/payrailctl" merchant create --database "$DB" --name Bench --json | field "['merchant']['id']")
+"$BIN/payrailctl" merchant add-channel douyin --database "$DB" --merchant "$MERCHANT" --app-id tt_bench \
+    --salt s --token t --merchant-id 900001 --json >/dev/null
+KEY=$("$BIN/payrailctl" key create --database "$DB" --merchant "$MERCHANT" --json | field "['key']")
+
+"$BIN/payrail-gateway" --database "$DB" --port "$PORT" --log-level error &
+GATEWAY=$!
+trap 'kill $GATEWAY 2>/dev/null || true' EXIT
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+ORDER=$(curl -fs -X POST "$BASE/v1/orders" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    -d '{"out_order_no":"bench-get","amount":100,"subject":"bench"}' | field "['id']")
+
+LUA_DIR=$(mktemp -d)
+cat > "$LUA_DIR/get.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $KEY"
+LUA
+cat > "$LUA_DIR/create.lua" <<LUA
+local counter = 0
+local thread_id = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) thread_id = tid or 0 end
+request = function()
+  counter = counter + 1
+  local number = string.format("b-%d-%d-%d", thread_id, counter, math.random(1, 1000000000))
+  local body = '{"out_order_no":"' .. number .. '","amount":100,"subject":"bench","notify_url":"https://m.example/n"}'
+  return wrk.format("POST", "/v1/orders", {
+    ["Authorization"] = "Bearer $KEY", ["Content-Type"] = "application/json", ["Idempotency-Key"] = number,
+  }, body)
+end
+LUA
+
+# Runs wrk and prints "req/s p50_ms p99_ms".
+run_wrk() {
+    local out
+    out=$(wrk --latency -t2 -c"$1" -d"${SECONDS_PER_PHASE}s" ${3:+-s "$3"} "$2")
+    python3 - "$out" <<'PY'
+import re, sys
+text = sys.argv[1]
+def ms(label):
+    m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % label, text, re.M)
+    if not m: return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {errors.group(1) if errors else 0}")
+PY
+}
+
+echo "== 1. raw ceiling: single-row INSERT transactions/s =="
+RAW=$(python3 - "$BENCH_DIR/raw.sqlite" "$SECONDS_PER_PHASE" <<'PY'
+import os, sqlite3, sys, time
+path, seconds = sys.argv[1], float(sys.argv[2])
+for suffix in ("", "-wal", "-shm"):
+    if os.path.exists(path + suffix): os.remove(path + suffix)
+db = sqlite3.connect(path, isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+n, start = 0, time.time()
+while time.time() - start < seconds:
+    db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO t (v) VALUES ('x')"); db.execute("COMMIT"); n += 1
+print(round(n / (time.time() - start)))
+PY
+)
+echo "raw ceiling: $RAW commits/s"
+
+echo "== 2. bare route GET /healthz ($CONNECTIONS connections) =="
+read -r BARE BARE50 BARE99 BAREERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/healthz")"
+echo "bare: $BARE req/s, p50 $BARE50 ms, p99 $BARE99 ms, non-2xx $BAREERR"
+
+echo "== 3. GET /v1/orders/{id} ($CONNECTIONS connections) =="
+read -r GET GET50 GET99 GETERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/v1/orders/$ORDER" "$LUA_DIR/get.lua")"
+echo "get-order: $GET req/s, p50 $GET50 ms, p99 $GET99 ms, non-2xx $GETERR"
+
+echo "== 4. POST /v1/orders with Idempotency-Key ($CONNECTIONS connections) =="
+read -r CREATE CREATE50 CREATE99 CREATEERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/v1/orders" "$LUA_DIR/create.lua")"
+echo "create-order: $CREATE req/s, p50 $CREATE50 ms, p99 $CREATE99 ms, non-2xx $CREATEERR"
+
+echo "== 5. POST /v1/orders at a moderate rate (4 connections) =="
+read -r MOD MOD50 MOD99 MODERR <<<"$(run_wrk 4 "$BASE/v1/orders" "$LUA_DIR/create.lua")"
+echo "create-order (4 connections): $MOD req/s, p50 $MOD50 ms, p99 $MOD99 ms, non-2xx $MODERR"
+
+echo "== ratios =="
+python3 - "$RAW" "$BARE" "$GET" "$CREATE" "$MOD" "$MOD99" <<'PY'
+import sys
+raw, bare, get, create, mod, mod99 = map(float, sys.argv[1:])
+print(f"create / raw ceiling = {create / raw:.2f}x (target >= 1.5x): {'met' if create >= 1.5 * raw else 'NOT met'}")
+print(f"get / bare = {100 * get / bare:.0f}% (target >= 40%): {'met' if get >= 0.4 * bare else 'NOT met'}")
+print(f"create p99 at {mod:.0f} req/s = {mod99:.2f} ms (target < 20 ms near 1,000 req/s)")
+PY
+rm -rf "$LUA_DIR"

@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A JSON answer before it becomes a `Response`: what the idempotency store keeps and replays.
+struct APIResponse: Sendable {
+    /// The status.
+    var status: HTTPResponse.Status
+    /// The JSON body, UTF-8.
+    var body: String
+    /// Extra headers (e.g. `Preference-Applied`).
+    var headers: HTTPFields = [:]
+
+    /// A JSON response from a JSON-compatible value.
+    static func json(_ status: HTTPResponse.Status, _ object: Any, headers: HTTPFields = [:]) -> APIResponse {
+        APIResponse(status: status, body: JSONText.render(object), headers: headers)
+    }
+
+    /// The error shape for a request.
+    static func error(_ error: APIError, requestID: String) -> APIResponse {
+        .json(error.status, error.body(requestID: requestID))
+    }
+
+    /// The Hummingbird response.
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Rendering JSON bodies: key-sorted, slashes unescaped.
+enum JSONText {
+    /// Renders a JSON-compatible value.
+    static func render(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Parses stored JSON text into a value, or nil.
+    static func parse(_ text: String?) -> Any? {
+        guard let text, let data = text.data(using: .utf8) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    }
+}
+
+extension HTTPField.Name {
+    /// `Idempotency-Key`.
+    static let idempotencyKey = Self("Idempotency-Key")!
+    /// `Idempotent-Replayed`: set on a replayed stored answer.
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+    /// `Prefer` (RFC 7240).
+    static let prefer = Self("Prefer")!
+    /// `Preference-Applied` (RFC 7240).
+    static let preferenceApplied = Self("Preference-Applied")!
+}

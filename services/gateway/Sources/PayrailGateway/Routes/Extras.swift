@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import PayrailCore
+import PayrailStore
+
+/// The merchant's own annotations of an order or settlement (`gateway_object_extra`, migration 0004).
+struct ObjectExtras: Sendable, Equatable {
+    /// Where the client returns after paying (orders).
+    var returnURL: String?
+    /// The merchant's key/value metadata, as JSON object text.
+    var metadata: String = "{}"
+    /// Settlement hints (orders), as JSON object text.
+    var settlementHints: String?
+    /// The settlement's description (settlements).
+    var description: String?
+
+    /// Stores the annotations of a just-created object; an object annotated before keeps its first ones.
+    static func save(
+        _ extras: ObjectExtras, objectID: String, merchant: MerchantID, database: PayrailDatabase, nowMillis: Int64
+    ) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO gateway_object_extra (object_id, merchant_id, return_url, metadata,
+                        settlement_hints, description, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO NOTHING
+                    """,
+                arguments: [
+                    objectID, merchant.rawValue, extras.returnURL, extras.metadata, extras.settlementHints,
+                    extras.description, nowMillis,
+                ])
+        }
+    }
+
+    /// The annotations of some objects, by object id.
+    static func load(_ ids: [String], database: PayrailDatabase) async throws -> [String: ObjectExtras] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM gateway_object_extra WHERE object_id IN (\(marks))",
+                arguments: StatementArguments(ids))
+            var found: [String: ObjectExtras] = [:]
+            for row in rows {
+                found[row["object_id"]] = ObjectExtras(
+                    returnURL: row["return_url"], metadata: row["metadata"], settlementHints: row["settlement_hints"],
+                    description: row["description"])
+            }
+            return found
+        }
+    }
+}
+
+/// The JSON the API shows for each kind of object.
+enum Present {
+    /// An order with its annotations.
+    static func order(_ order: Order, _ extras: ObjectExtras?) -> [String: Any] {
+        let balances = order.balances
+        let refundable = balances.paid.minorUnits - balances.refundsCommitted.minorUnits
+        return [
+            "object": "order", "id": order.id.rawValue, "out_order_no": order.outOrderNo,
+            "amount": order.amount.minorUnits, "currency": order.amount.currency.rawValue,
+            "status": order.status.rawValue, "subject": order.subject, "body": nullable(order.body),
+            "channel": "douyin", "channel_account_id": nullable(order.channelAccountID?.rawValue),
+            "notify_url": nullable(order.notifyURL), "return_url": nullable(extras?.returnURL),
+            "metadata": JSONText.parse(extras?.metadata) ?? [String: Any](),
+            "settlement_hints": JSONText.parse(extras?.settlementHints) ?? NSNull(),
+            "pay_params": order.payParams.map { JSONText.parse($0) ?? $0 } ?? NSNull(),
+            "provider_order_id": nullable(order.providerOrderID), "amount_paid": balances.paid.minorUnits,
+            "amount_refunded": balances.refunded.minorUnits, "amount_settled": balances.settled.minorUnits,
+            "amount_refundable": max(0, refundable), "close_requested": order.closeRequested,
+            "expires_at": order.expiresAtMillis, "paid_at": nullable(order.paidAtMillis),
+            "created_at": order.createdAtMillis, "updated_at": order.updatedAtMillis,
+        ]
+    }
+
+    /// A refund or settlement (without the merchant id, which is the caller's own).
+    static func application(_ record: ApplicationRecord, _ extras: ObjectExtras? = nil) -> [String: Any] {
+        var object = record.jsonObject
+        object.removeValue(forKey: "merchant_id")
+        if record.kind == .settlement { object["description"] = nullable(extras?.description) }
+        return object
+    }
+
+    /// A JSON null for nil.
+    static func nullable(_ value: Any?) -> Any { value ?? NSNull() }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import PayrailCore
+import PayrailStore
+
+/// `/v1/orders`: create (optionally waiting for pay parameters), fetch, list, close.
+enum OrderRoutes {
+    static let all: [APIRoute] = [
+        APIRoute(method: .post, path: "/v1/orders", handler: .write(create)),
+        APIRoute(method: .get, path: "/v1/orders", handler: .read(list)),
+        APIRoute(method: .get, path: "/v1/orders/{id}", handler: .read(fetch)),
+        APIRoute(method: .post, path: "/v1/orders/{id}/close", handler: .write(close)),
+    ]
+
+    /// The fields `POST /v1/orders` accepts.
+    static let createFields: Set<String> = [
+        "out_order_no", "amount", "currency", "subject", "body", "channel", "channel_account_id", "notify_url",
+        "return_url", "expires_in", "metadata", "settlement_hints",
+    ]
+
+    @Sendable static func create(
+        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
+    ) async throws -> APIResponse {
+        try fields.allowOnly(createFields)
+        let outOrderNo = try fields.requiredString("out_order_no", maximum: 64)
+        let amount = try fields.requiredInteger("amount")
+        guard amount > 0 else { throw APIError.invalid("amount", "must be a positive number of fen") }
+        let currency = try fields.string("currency") ?? "CNY"
+        guard currency == "CNY" else { throw APIError.invalid("currency", "must be CNY") }
+        let subject = try fields.requiredString("subject", maximum: 128)
+        let body = try fields.string("body", maximum: 512)
+        let channel = try fields.string("channel") ?? "douyin"
+        guard channel == "douyin" else { throw APIError.invalid("channel", "must be douyin") }
+        let notifyURL = try fields.string("notify_url", maximum: 512)
+        let returnURL = try fields.string("return_url", maximum: 512)
+        if let returnURL, !(returnURL.hasPrefix("https://") || returnURL.hasPrefix("http://"))
+            || returnURL.contains(where: \.isWhitespace)
+        {
+            throw APIError.invalid("return_url", "must be an http(s) URL of at most 512 characters")
+        }
+        let expiresIn = try fields.integer("expires_in") ?? 7200
+        guard (300...172_800).contains(expiresIn) else {
+            throw APIError.invalid("expires_in", "must be between 300 and 172800 seconds")
+        }
+        let metadata = try Validate.metadata(fields.object("metadata"))
+        let hints = try Validate.settlementHints(fields.object("settlement_hints"), orderAmount: amount)
+        let account = try await chooseAccount(gateway, merchant, try fields.string("channel_account_id"))
+        let wait = Prefer.wait(request.headers[.prefer], maximum: gateway.limits.maxWaitSeconds)
+
+        let now = gateway.outbox.clock.nowMillis()
+        let created = try await gateway.orders.create(
+            merchant: merchant,
+            NewOrder(
+                outOrderNo: outOrderNo, amount: .fen(amount), subject: subject, body: body, notifyURL: notifyURL,
+                channelAccountID: account, expiresAtMillis: now + expiresIn * 1000))
+        let extras = ObjectExtras(returnURL: returnURL, metadata: metadata, settlementHints: hints)
+        if !created.existed {
+            try await ObjectExtras.save(
+                extras, objectID: created.record.id.rawValue, merchant: merchant, database: gateway.database,
+                nowMillis: now)
+        }
+        var order = created.record
+        var status: HTTPResponse.Status = created.existed ? .ok : .created
+        var headers: HTTPFields = [:]
+        if let wait {
+            headers[.preferenceApplied] = "wait=\(wait)"
+            order = try await waitForPayParams(gateway, order, seconds: wait)
+            if order.status == .created && order.payParams == nil { status = .accepted }
+        }
+        let stored = try await ObjectExtras.load([order.id.rawValue], database: gateway.database)[order.id.rawValue]
+        return .json(status, Present.order(order, stored), headers: headers)
+    }
+
+    /// The merchant's Douyin account: the one named (which must be the merchant's) or its oldest.
+    static func chooseAccount(
+        _ gateway: Gateway, _ merchant: MerchantID, _ named: String?
+    ) async throws -> ChannelAccountID {
+        let accounts = try await gateway.channels.list(merchant: merchant).filter { $0.provider == .douyin }
+        if let named {
+            guard let account = accounts.first(where: { $0.id.rawValue == named }) else {
+                throw APIError(
+                    .badRequest, code: "resource_missing", message: "no Douyin channel account '\(named)'",
+                    param: "channel_account_id")
+            }
+            return account.id
+        }
+        guard let first = accounts.first else {
+            throw APIError(
+                .badRequest, code: "channel_unavailable", message: "the merchant has no Douyin channel account",
+                param: "channel")
+        }
+        return first.id
+    }
+
+    /// Waits until the worker stored pay parameters or moved the order on, or the wait ends. Woken at once by
+    /// commits in this process (`ChangeSignal`); the worker's commits are seen by a re-read every poll interval.
+    static func waitForPayParams(_ gateway: Gateway, _ order: Order, seconds: Int) async throws -> Order {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var order = order
+        while order.status == .created && order.payParams == nil {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { break }
+            let seen = gateway.database.changes.generation
+            await gateway.database.changes.wait(since: seen, timeout: min(remaining, gateway.limits.waitPollInterval))
+            try Task.checkCancellation()
+            order = try await gateway.orders.find(merchant: order.merchantID, id: order.id)
+        }
+        return order
+    }
+
+    @Sendable static func fetch(
+        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID
+    ) async throws -> APIResponse {
+        try request.allowQuery([])
+        let id: OrderID = try request.pathID(context, "order")
+        let order = try await gateway.orders.find(merchant: merchant, id: id)
+        let extras = try await ObjectExtras.load([id.rawValue], database: gateway.database)
+        return .json(.ok, Present.order(order, extras[id.rawValue]))
+    }
+
+    @Sendable static func list(
+        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID
+    ) async throws -> APIResponse {
+        try request.allowQuery(["limit", "starting_after", "status", "created_gte", "created_lt", "out_order_no"])
+        let limit = try request.pageLimit()
+        if let number = request.query("out_order_no") {
+            do {
+                let order = try await gateway.orders.find(merchant: merchant, outOrderNo: number)
+                let extras = try await ObjectExtras.load([order.id.rawValue], database: gateway.database)
+                return .json(.ok, listBody([Present.order(order, extras[order.id.rawValue])], hasMore: false))
+            } catch let error as DomainError where error.code == "not_found" {
+                return .json(.ok, listBody([], hasMore: false))
+            }
+        }
+        let status = request.query("status")
+        if let status, OrderStatus(rawValue: status) == nil {
+            throw APIError.invalid("status", "must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let createdGTE = try request.queryInteger("created_gte", in: 0...Int64.max)
+        let createdLT = try request.queryInteger("created_lt", in: 0...Int64.max)
+        let after = request.query("starting_after")
+        let ids: [String] = try await gateway.database.read { db in
+            var sql = "SELECT id FROM orders WHERE merchant_id = ?"
+            var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
+            if let after {
+                guard let created = try Int64.fetchOne(
+                    db, sql: "SELECT created_at FROM orders WHERE id = ? AND merchant_id = ?",
+                    arguments: [after, merchant.rawValue])
+                else { throw APIError.invalid("starting_after", "is not one of your orders") }
+                sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+                arguments += [created, created, after]
+            }
+            if let status { sql += " AND status = ?"; arguments.append(status) }
+            if let createdGTE { sql += " AND created_at >= ?"; arguments.append(createdGTE) }
+            if let createdLT { sql += " AND created_at < ?"; arguments.append(createdLT) }
+            sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+            arguments.append(limit + 1)
+            return try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+        }
+        let page = Array(ids.prefix(limit))
+        let extras = try await ObjectExtras.load(page, database: gateway.database)
+        var data: [Any] = []
+        for text in page {
+            guard let id = OrderID(text) else { continue }
+            data.append(Present.order(try await gateway.orders.find(merchant: merchant, id: id), extras[text]))
+        }
+        return .json(.ok, listBody(data, hasMore: ids.count > limit))
+    }
+
+    @Sendable static func close(
+        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
+    ) async throws -> APIResponse {
+        try fields.allowOnly([])
+        let id: OrderID = try request.pathID(context, "order")
+        let result = try await gateway.orders.requestClose(merchant: merchant, id: id)
+        let extras = try await ObjectExtras.load([id.rawValue], database: gateway.database)
+        return .json(.ok, Present.order(result.record, extras[id.rawValue]))
+    }
+}
+
+/// `Prefer: wait=N` (RFC 7240).
+enum Prefer {
+    /// The wait asked for, capped at `maximum` seconds; nil when none. A malformed wait is ignored (RFC 7240
+    /// says unknown or bad preferences are ignored).
+    static func wait(_ header: String?, maximum: Int) -> Int? {
+        guard let header else { return nil }
+        for preference in header.split(separator: ",") {
+            let parts = preference.split(separator: ";").first?.split(separator: "=", maxSplits: 1) ?? []
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "wait" else {
+                continue
+            }
+            let text = parts[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard let seconds = Int(text), seconds >= 0 else { continue }
+            return min(seconds, maximum)
+        }
+        return nil
+    }
+}
+
+/// Checks of merchant annotations.
+enum Validate {
+    /// Metadata: an object of at most 20 string values, keys 1–40 characters, values at most 500.
+    static func metadata(_ object: [String: JSONValue]?) throws -> String {
+        guard let object else { return "{}" }
+        guard object.count <= 20 else { throw APIError.invalid("metadata", "must have at most 20 keys") }
+        var plain: [String: String] = [:]
+        for (key, value) in object {
+            guard (1...40).contains(key.count) else {
+                throw APIError.invalid("metadata", "keys must be 1-40 characters")
+            }
+            guard case .string(let text) = value, text.count <= 500 else {
+                throw APIError.invalid("metadata", "values must be strings of at most 500 characters")
+            }
+            plain[key] = text
+        }
+        return JSONText.render(plain)
+    }
+
+    /// Settlement hints: `{"auto_settle": bool, "receivers": [{"account", "amount"}] (≤ 4)}`, kept for the
+    /// merchant's later settlement; the amounts may not exceed the order's.
+    static func settlementHints(_ object: [String: JSONValue]?, orderAmount: Int64) throws -> String? {
+        guard let object else { return nil }
+        let fields = JSONFields(members: object)
+        do {
+            try fields.allowOnly(["auto_settle", "receivers"])
+        } catch {
+            throw APIError.invalid("settlement_hints", "may hold only auto_settle and receivers")
+        }
+        var plain: [String: Any] = [:]
+        if let value = object["auto_settle"], value != .null {
+            guard case .bool(let auto) = value else { throw APIError.invalid("settlement_hints", "auto_settle must be a boolean") }
+            plain["auto_settle"] = auto
+        }
+        if object["receivers"] != nil && object["receivers"] != .null {
+            let receivers = try Receivers.parse(try? fields.array("receivers"), param: "settlement_hints")
+            guard receivers.reduce(0, { $0 + $1.amount.minorUnits }) <= orderAmount else {
+                throw APIError.invalid("settlement_hints", "receivers' amounts exceed the order amount")
+            }
+            plain["receivers"] = receivers.map { ["account": $0.account, "amount": $0.amount.minorUnits] }
+        }
+        return JSONText.render(plain)
+    }
+}
+
+/// Settlement receivers as the API takes them: `[{"account": "…", "amount": fen}]`, at most 4.
+enum Receivers {
+    /// Parses receivers; every problem names `param`.
+    static func parse(_ values: [JSONValue]?, param: String) throws -> [SettlementReceiver] {
+        guard let values else { throw APIError.invalid(param, "receivers must be an array") }
+        guard values.count <= SettlementRules.maximumReceivers else {
+            throw APIError.invalid(param, "may name at most \(SettlementRules.maximumReceivers) receivers")
+        }
+        return try values.map { value in
+            guard case .object(let members) = value,
+                case .string(let account)? = members["account"], (1...32).contains(account.count),
+                case .integer(let amount)? = members["amount"], amount > 0,
+                members.keys.allSatisfy({ $0 == "account" || $0 == "amount" })
+            else {
+                throw APIError.invalid(param, "each receiver must be {\"account\": 1-32 characters, \"amount\": positive fen}")
+            }
+            return SettlementReceiver(account: account, amount: .fen(amount))
+        }
+    }
+}
