@@ -21,7 +21,23 @@ public enum PayrailMigrations {
         OutboxSchema.v1,
         DomainSchema.v1,
         WebhookSchema.v1,
+        workerV1,
     ]
+
+    /// payrail-worker (issue 8): the provider rate limiter shared by every worker replica — one row per
+    /// (app, operation) holding the current one-second window and how many calls it has used.
+    static let workerV1 = Migration(
+        "0005_worker",
+        """
+        CREATE TABLE provider_rate_window (
+            app_id TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            window_start INTEGER NOT NULL,
+            used INTEGER NOT NULL CHECK (used >= 0),
+            PRIMARY KEY (app_id, operation)
+        ) WITHOUT ROWID;
+        """
+    )
 
     /// The schema version this binary expects: the last known migration's identifier.
     public static var expectedVersion: String { all.last!.identifier }
