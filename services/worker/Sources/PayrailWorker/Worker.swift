@@ -49,13 +49,13 @@ public struct WorkerServices: Sendable {
             outbox: outbox,
             configuration: ConsumerConfiguration(
                 consumer: EventCatalog.providerConsumer, owner: owner, concurrency: configuration.providerConcurrency,
-                lease: .seconds(60), backoff: configuration.providerBackoff, poisonAttempts: 20,
+                lease: configuration.providerLease, backoff: configuration.providerBackoff, poisonAttempts: 20,
                 idlePoll: configuration.idlePoll),
             logger: logger, handler: { try await handler.handle($0) })
         webhooks = ConsumerRunner(
             outbox: outbox,
             configuration: ConsumerConfiguration(
-                consumer: EventCatalog.webhookConsumer, owner: owner, concurrency: 4, lease: .seconds(30),
+                consumer: EventCatalog.webhookConsumer, owner: owner, concurrency: 4, lease: configuration.providerLease,
                 poisonAttempts: 20, idlePoll: configuration.idlePoll),
             logger: logger, handler: { try await fanOut.handle($0) })
         dispatcher = WebhookDispatcher(

@@ -28,6 +28,9 @@ public struct WorkerConfiguration: Sendable {
     public var webhookLease: Duration
     /// How many provider-consumer handlers run at once in this replica.
     public var providerConcurrency: Int
+    /// How long a replica holds a claimed outbox delivery before another may take it (after a crash, the work
+    /// resumes elsewhere after at most this long).
+    public var providerLease: Duration
     /// How often the idle loops look for work they were not woken for.
     public var idlePoll: Duration
     /// Provider QPS limits per app and operation, shared by all replicas through the database.
@@ -50,7 +53,8 @@ public struct WorkerConfiguration: Sendable {
     public init(
         douyin: DouyinConfiguration, callbackBaseURL: String? = nil, timeScale: Double = 1,
         webhookTimeout: Duration = .seconds(10), webhookConcurrency: Int = 32, webhookPerMerchant: Int = 4,
-        webhookLease: Duration = .seconds(60), providerConcurrency: Int = 16, idlePoll: Duration = .seconds(1),
+        webhookLease: Duration = .seconds(60), providerConcurrency: Int = 16, providerLease: Duration = .seconds(60),
+        idlePoll: Duration = .seconds(1),
         rateLimits: ProviderRateLimits = .douyin, providerBackoff: BackoffSchedule = .standard
     ) {
         self.douyin = douyin
@@ -63,6 +67,7 @@ public struct WorkerConfiguration: Sendable {
         self.webhookPerMerchant = max(1, webhookPerMerchant)
         self.webhookLease = max(webhookLease, webhookTimeout + .seconds(5))
         self.providerConcurrency = max(1, providerConcurrency)
+        self.providerLease = max(providerLease, douyin.requestTimeout * 2)
         self.idlePoll = idlePoll
         self.rateLimits = rateLimits
         self.providerBackoff = providerBackoff
@@ -82,7 +87,8 @@ public struct WorkerConfiguration: Sendable {
     /// - `PAYRAIL_WORKER_TIME_SCALE` (1; multiplies the janitor and webhook schedules),
     /// - `PAYRAIL_WORKER_WEBHOOK_TIMEOUT` (seconds, 10), `PAYRAIL_WORKER_WEBHOOK_CONCURRENCY` (32),
     ///   `PAYRAIL_WORKER_WEBHOOK_PER_MERCHANT` (4), `PAYRAIL_WORKER_PROVIDER_CONCURRENCY` (16),
-    /// - `PAYRAIL_DOUYIN_TIMEOUT` (seconds, 10).
+    /// - `PAYRAIL_DOUYIN_TIMEOUT` (seconds, 10), `PAYRAIL_WORKER_LEASE` (seconds, 60; the provider and webhook
+    ///   leases, at least twice the provider timeout and the webhook timeout plus 5 s).
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> WorkerConfiguration {
@@ -119,7 +125,9 @@ public struct WorkerConfiguration: Sendable {
             webhookTimeout: .milliseconds(Int64(try number("PAYRAIL_WORKER_WEBHOOK_TIMEOUT", 10, minimum: 0.1) * 1000)),
             webhookConcurrency: Int(try number("PAYRAIL_WORKER_WEBHOOK_CONCURRENCY", 32, minimum: 1)),
             webhookPerMerchant: Int(try number("PAYRAIL_WORKER_WEBHOOK_PER_MERCHANT", 4, minimum: 1)),
-            providerConcurrency: Int(try number("PAYRAIL_WORKER_PROVIDER_CONCURRENCY", 16, minimum: 1)))
+            webhookLease: .milliseconds(Int64(try number("PAYRAIL_WORKER_LEASE", 60, minimum: 1) * 1000)),
+            providerConcurrency: Int(try number("PAYRAIL_WORKER_PROVIDER_CONCURRENCY", 16, minimum: 1)),
+            providerLease: .milliseconds(Int64(try number("PAYRAIL_WORKER_LEASE", 60, minimum: 1) * 1000)))
     }
 }
 

@@ -15,7 +15,7 @@ struct Entrypoint: AsyncParsableCommand {
             by default), PAYRAIL_CALLBACK_BASE_URL (the ingester's public address), PAYRAIL_DOUYIN_TIMEOUT (10 s), \
             PAYRAIL_WORKER_TIME_SCALE (1), PAYRAIL_WORKER_WEBHOOK_TIMEOUT (10 s), \
             PAYRAIL_WORKER_WEBHOOK_CONCURRENCY (32), PAYRAIL_WORKER_WEBHOOK_PER_MERCHANT (4), \
-            PAYRAIL_WORKER_PROVIDER_CONCURRENCY (16). See services/worker/README.md.
+            PAYRAIL_WORKER_PROVIDER_CONCURRENCY (16), PAYRAIL_WORKER_LEASE (60 s). See services/worker/README.md.
             """)
 
     @OptionGroup var common: CommonOptions

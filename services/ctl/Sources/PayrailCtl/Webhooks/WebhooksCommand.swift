@@ -40,7 +40,7 @@ struct WebhooksListCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try options.openVerified(logger: CommandLogger.make("webhooks"))
         let (state, merchant, limit) = (state, merchant, limit)
-        let objects = try await database.read { db -> [[String: String]] in
+        let rows = try await database.read { db -> [[String: DatabaseValue]] in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -50,13 +50,17 @@ struct WebhooksListCommand: AsyncParsableCommand {
                     ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [state, state, merchant, merchant, limit]
-            ).map { row in
-                var object: [String: String] = [:]
-                for column in row.columnNames {
-                    let value = row[column] as DatabaseValue
-                    if !value.isNull { object[column] = String(describing: value.storage.value ?? "") }
+            ).map { row in Dictionary(uniqueKeysWithValues: row.columnNames.map { ($0, row[$0] as DatabaseValue) }) }
+        }
+        let objects: [[String: Any]] = rows.map { row in
+            row.mapValues { value -> Any in
+                switch value.storage {
+                case .null: return NSNull()
+                case .int64(let number): return number
+                case .double(let number): return number
+                case .string(let text): return text
+                case .blob(let data): return data.base64EncodedString()
                 }
-                return object
             }
         }
         if json {
