@@ -53,6 +53,14 @@ struct PaymentFlowTests {
             try await harness.startWorker()
             let created = try await harness.createOrder(500)
             let awaiting = try await harness.waitForOrder(created.id, "awaiting") { $0.status == .awaitingPayment }
+            // Pay only after the first poll found nothing: a later poll of the schedule must find the payment.
+            _ = try await eventually("first poll done") {
+                try await harness.scalar(
+                    """
+                    SELECT COUNT(*) FROM delivery d JOIN event e ON e.seq = d.event_seq
+                    WHERE e.id = ? AND d.state = 'done'
+                    """, ["poll-\(created.id.rawValue)-0"]) == 1 ? true : nil
+            }
             try await harness.pay(awaiting)
             _ = try await harness.waitForOrder(created.id, "paid by polling") { $0.status == .paid }
             #expect(await harness.receiver.callbacksIngested() == 0)
@@ -120,6 +128,31 @@ struct PaymentFlowTests {
             let order = try await harness.orders.get(created.id)
             #expect(order.status == .awaitingPayment)
             #expect(order.balances.paid == .fen(0))
+        }
+    }
+
+    @Test func aCallbackClaimingPaymentIsNotTrustedWithoutTheQuery() async throws {
+        try await WorkerHarness.with { harness in
+            try await harness.startWorker()
+            let created = try await harness.createOrder(450)
+            let awaiting = try await harness.waitForOrder(created.id, "awaiting") { $0.status == .awaitingPayment }
+            // Right app, right amount, claims paid — but the payer never paid, and the query says so.
+            let claim = harness.receiver.received(
+                kind: "payment", number: created.id.rawValue, providerID: awaiting.providerOrderID, status: "paid",
+                amount: .fen(450))
+            try await harness.append(NewEvent(
+                type: EventCatalog.callbackReceived, aggregate: claim.callbackID,
+                payload: Array(try JSONEncoder.eventPayload.encode(claim))))
+            _ = try await eventually("the claim handled") {
+                try await harness.scalar(
+                    """
+                    SELECT COUNT(*) FROM delivery d JOIN event e ON e.seq = d.event_seq
+                    WHERE e.aggregate = ? AND d.consumer = 'worker.provider' AND d.state = 'done'
+                    """, [claim.callbackID]) == 1 ? true : nil
+            }
+            let order = try await harness.orders.get(created.id)
+            #expect(order.status == .awaitingPayment)
+            #expect(try await harness.count(type: "order.paid") == 0)
         }
     }
 
