@@ -236,6 +236,57 @@ let package = Package(
         // ── end of payrail-ingester ──
 
         // ── payrail-worker (issue 8): targets go between these two lines ──
+        // payrail-worker: provider calls, confirmation, janitor polling, merchant webhooks. A library and a thin @main.
+        .target(
+            name: "PayrailWorker",
+            dependencies: [
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailRuntime",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/worker/Sources/PayrailWorker",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "payrail-worker",
+            dependencies: [
+                "PayrailWorker",
+                "PayrailRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "services/worker/Sources/payrail-worker",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailWorkerTests",
+            dependencies: [
+                "PayrailWorker",
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailRuntime",
+                "PayrailSandbox",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // ── end of payrail-worker ──
 
         // ── payrail-reconciler (issue 9): targets go between these two lines ──

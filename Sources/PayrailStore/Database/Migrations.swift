@@ -23,6 +23,7 @@ public enum PayrailMigrations {
         WebhookSchema.v1,
         CallbackSchema.v1,
         GatewaySchema.v1,
+        WorkerSchema.v1,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

@@ -52,6 +52,7 @@ struct MigrationTests {
             "0003_webhooks": 17_186_081_692_194_659_524,
             "0004_callbacks": 3_584_412_211_464_530_136,
             "0005_gateway": 5_300_440_221_830_074_492,
+            "0006_worker": 16_776_163_739_542_342_280,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import PayrailCore
+import PayrailSigning
+import PayrailStore
+import PayrailWorker
+import Testing
+
+/// Merchant webhooks: fan-out to endpoints and notify URLs, retries on the schedule, dead letters, redelivery,
+/// isolation from slow merchants.
+@Suite(.serialized)
+struct WebhookTests {
+    @Test func endpointThatFailsThenRecoversGetsEveryEventWithRecordedAttempts() async throws {
+        try await WorkerHarness.with { harness in
+            let endpoints = WebhookEndpointRepository(database: harness.database, secrets: WorkerHarness.secrets)
+            let endpoint = try await endpoints.create(
+                merchant: harness.merchant,
+                NewWebhookEndpoint(url: harness.receiverURL + "/hooks/flaky", eventTypes: ["order.awaiting_payment"]))
+            await harness.receiver.fail("flaky", count: 2)
+            try await harness.startWorker()
+            let order = try await harness.createOrder(250)
+            let hooks = try await eventually("delivered after two failures") {
+                let hooks = await harness.receiver.webhooks("flaky")
+                return hooks.isEmpty ? nil : hooks
+            }
+            #expect(hooks.count == 1)
+            let hook = try #require(hooks.first)
+            #expect(hook.type == "order.awaiting_payment")
+            try StandardWebhooks.verify(
+                payload: hook.body, id: hook.id, timestamp: Int64(hook.timestamp) ?? 0, signatureHeader: hook.signature,
+                secrets: [endpoint.secret], now: Int64(Date().timeIntervalSince1970))
+            let data = try #require(hook.json["data"] as? [String: Any])
+            #expect(data["id"] as? String == order.id.rawValue)
+            _ = try await eventually("attempts recorded") {
+                try await harness.scalar(
+                    "SELECT COUNT(*) FROM webhook_attempt a JOIN webhook_delivery d ON d.id = a.delivery_id WHERE d.state = 'succeeded'"
+                ) == 3 ? true : nil
+            }
+            let failed = try await harness.scalar(
+                "SELECT COUNT(*) FROM webhook_attempt WHERE status_code = 500")
+            #expect(failed == 2)
+        }
+    }
+
+    @Test func deliveryGoesDeadAfterTheScheduleAndIsRedeliveredOnRequest() async throws {
+        // A tiny scale runs the whole 10-attempt schedule in well under a second.
+        try await WorkerHarness.with(timeScale: 0.00001) { harness in
+            await harness.receiver.fail("down", count: Int.max)
+            let endpoints = WebhookEndpointRepository(database: harness.database, secrets: WorkerHarness.secrets)
+            _ = try await endpoints.create(
+                merchant: harness.merchant,
+                NewWebhookEndpoint(url: harness.receiverURL + "/hooks/down", eventTypes: ["order.created"]))
+            try await harness.startWorker()
+            let order = try await harness.createOrder(300)
+            _ = try await eventually("dead") {
+                try await harness.scalar("SELECT COUNT(*) FROM webhook_delivery WHERE state = 'dead'") == 1 ? true : nil
+            }
+            #expect(try await harness.scalar("SELECT attempts FROM webhook_delivery WHERE state = 'dead'") == 10)
+            #expect(try await harness.scalar("SELECT COUNT(*) FROM webhook_attempt") == 10)
+
+            await harness.receiver.fail("down", count: 0)
+            let eventID = try await harness.database.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT id FROM event WHERE type = 'order.created' AND aggregate = ?",
+                    arguments: [order.id.rawValue])
+            }
+            let payload = #"{"event_id":"\#(try #require(eventID))","merchant_id":"\#(harness.merchant.rawValue)"}"#
+            try await harness.append(NewEvent(
+                type: EventCatalog.webhookRedeliverRequested, aggregate: "redeliver:\(eventID!)", json: payload))
+            _ = try await eventually("redelivered") {
+                try await harness.scalar("SELECT COUNT(*) FROM webhook_delivery WHERE state = 'succeeded'") == 1
+                    ? true : nil
+            }
+            #expect(await harness.receiver.webhooks("down").count == 1)
+        }
+    }
+
+    @Test func aSlowMerchantEndpointDoesNotHoldBackOthersOrPayments() async throws {
+        try await WorkerHarness.with { harness in
+            let endpoints = WebhookEndpointRepository(database: harness.database, secrets: WorkerHarness.secrets)
+            // The harness merchant's endpoint hangs past the webhook timeout on every attempt.
+            await harness.receiver.slow("slow", seconds: 4)
+            _ = try await endpoints.create(
+                merchant: harness.merchant, NewWebhookEndpoint(url: harness.receiverURL + "/hooks/slow"))
+            let other = try await MerchantRepository(database: harness.database).create(
+                name: "Other shop", secrets: WorkerHarness.secrets)
+            _ = try await endpoints.create(
+                merchant: other.merchant.id, NewWebhookEndpoint(url: harness.receiverURL + "/hooks/fast"))
+            var configuration = try harness.configuration()
+            configuration.webhookConcurrency = 4
+            configuration.webhookPerMerchant = 2
+            try await harness.startWorker(configuration: configuration)
+            // Many slow deliveries for the first merchant, then one order for the other merchant (no channel
+            // account: it fails at once, which is still a merchant-visible event).
+            for fen in 1...6 { _ = try await harness.createOrder(Int64(fen)) }
+            let otherOrder = try await harness.createOrder(77, merchant: other.merchant.id, withoutAccount: true)
+            _ = try await eventually("the other merchant's webhooks", timeout: .seconds(20)) {
+                await harness.receiver.webhooks("fast").contains { $0.type == "order.failed" } ? true : nil
+            }
+            // Payments of the slow merchant moved on regardless.
+            _ = try await eventually("slow merchant's orders awaiting payment") {
+                try await harness.scalar("SELECT COUNT(*) FROM orders WHERE status = 'awaiting_payment'") == 6
+                    ? true : nil
+            }
+            #expect(try await harness.orders.get(otherOrder.id).status == .failed)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Payment pipeline benchmark (not a test): payrail-worker replicas + payrail-sandbox on one SQLite file.
+#
+#   scripts/bench/pipeline.sh                 # debug binaries (as built by `swift build`), 1 and 3 replicas
+#   BUILD=release scripts/bench/pipeline.sh   # release binaries (slow to build)
+#   ORDERS=300 RATE=200 LATENCY_ORDERS=1000 REPLICA_COUNTS="1 3" BENCH_DIR=/path scripts/bench/pipeline.sh
+#
+# Prints, per replica count: orders/s from order.created to the order.paid webhook (sandbox pays at once), and
+# p50/p99 from the provider callback reaching the ingester stand-in to the order.paid webhook at RATE payments/s.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BENCH_DIR=${BENCH_DIR:-$ROOT/.run/bench-pipeline}
+BUILD=${BUILD:-debug}
+mkdir -p "$BENCH_DIR"
+if [ "$BUILD" = release ]; then
+    swift build -c release --product payrail-worker 2>&1 | tail -1
+    swift build -c release --product payrail-sandbox 2>&1 | tail -1
+    swift build -c release --product payrailctl 2>&1 | tail -1
+    BIN=$(swift build -c release --show-bin-path)
+else
+    BIN=${PAYRAIL_BIN:-$(swift build --show-bin-path)}
+fi
+for replicas in ${REPLICA_COUNTS:-1 3}; do
+    REPLICAS=$replicas python3 "$ROOT/scripts/bench/pipeline.py" "$BIN" "$BENCH_DIR"
+done

@@ -1,0 +1,342 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+import PayrailCore
+import PayrailSigning
+import PayrailStore
+import ServiceLifecycle
+
+/// Sends due webhook deliveries, as a `Service`: claims them with a lease (so replicas share the work), POSTs the
+/// event signed per Standard Webhooks, records every attempt in `webhook_attempt`, and reschedules failures on
+/// the configured schedule until the delivery is dead.
+///
+/// Isolation: at most `webhookConcurrency` attempts run at once, at most `webhookPerMerchant` of them (per claim)
+/// for one merchant, each bounded by `webhookTimeout`; payment handling runs in other runners and never waits
+/// for a merchant. On graceful shutdown it stops claiming and lets running attempts finish (bounded by the
+/// timeout); a delivery interrupted by a crash is taken again when its lease runs out.
+public final class WebhookDispatcher: Service, Sendable {
+    private let database: PayrailDatabase
+    private let merchants: MerchantRepository
+    private let orders: OrderRepository
+    private let refunds: RefundRepository
+    private let settlements: SettlementRepository
+    private let endpoints: WebhookEndpointRepository
+    private let secrets: SecretBox
+    private let client: HTTPClient
+    private let configuration: WorkerConfiguration
+    private let clock: any MillisecondClock
+    private let wake: ChangeSignal
+    private let owner: String
+    private let logger: Logger
+    private let inFlight = InFlight()
+    private let stopping = StopFlag()
+
+    /// Creates a dispatcher; `wake` is notified by the local fan-out.
+    public init(
+        outbox: Outbox, secrets: SecretBox, client: HTTPClient, configuration: WorkerConfiguration,
+        wake: ChangeSignal, owner: String, logger: Logger
+    ) {
+        let (database, clock) = (outbox.database, outbox.clock)
+        self.database = database
+        self.orders = OrderRepository(database: database, outbox: outbox)
+        self.refunds = RefundRepository(database: database, outbox: outbox)
+        self.settlements = SettlementRepository(database: database, outbox: outbox)
+        self.merchants = MerchantRepository(database: database, clock: clock)
+        self.endpoints = WebhookEndpointRepository(database: database, secrets: secrets, clock: clock)
+        self.secrets = secrets
+        self.client = client
+        self.configuration = configuration
+        self.clock = clock
+        self.wake = wake
+        self.owner = owner
+        self.logger = logger
+    }
+
+    /// Sends until graceful shutdown or cancellation.
+    public func run() async throws {
+        logger.info("webhook dispatcher started")
+        await withGracefulShutdownHandler {
+            await loop()
+        } onGracefulShutdown: { [stopping, wake] in
+            stopping.set()
+            wake.notify()
+        }
+        logger.info("webhook dispatcher stopped")
+    }
+
+    /// Asks the dispatcher to stop claiming (outside a `ServiceGroup`).
+    public func stop() {
+        stopping.set()
+        wake.notify()
+    }
+
+    private var isStopping: Bool { stopping.isSet || Task.isCancelled }
+
+    private func loop() async {
+        await withDiscardingTaskGroup { group in
+            while !isStopping {
+                let seen = wake.generation
+                var claimed: [ClaimedWebhook] = []
+                let free = configuration.webhookConcurrency - (await inFlight.total)
+                if free > 0 {
+                    do {
+                        claimed = try await claim(max: free, saturated: await inFlight.saturated(configuration.webhookPerMerchant))
+                    } catch {
+                        logger.error("claiming webhook deliveries failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                for delivery in claimed {
+                    await inFlight.add(delivery.merchantID)
+                    group.addTask {
+                        await self.attempt(delivery)
+                        await self.inFlight.remove(delivery.merchantID)
+                        self.wake.notify()
+                    }
+                }
+                if claimed.count == free, free > 0 { continue }
+                if isStopping { break }
+                await wake.wait(since: seen, timeout: await idleTimeout())
+            }
+        }
+    }
+
+    private func idleTimeout() async -> Duration {
+        let now = clock.nowMillis()
+        let next = try? await database.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE lease_expires_at END)
+                    FROM webhook_delivery WHERE state IN ('pending', 'leased')
+                    """)
+        }
+        guard let next = next ?? nil else { return configuration.idlePoll }
+        return min(configuration.idlePoll, .milliseconds(max(next - now, 1)))
+    }
+
+    /// A delivery taken by this dispatcher.
+    struct ClaimedWebhook: Sendable {
+        let id: Int64
+        let eventID: String
+        let merchantID: String
+        let endpointID: String?
+        let url: String
+        let attempts: Int
+        let lease: String
+    }
+
+    /// Leases up to `max` due deliveries (pending and due, or leased with an expired lease), at most
+    /// `webhookPerMerchant` per merchant, none for merchants already at their limit here.
+    func claim(max: Int, saturated: [String]) async throws -> [ClaimedWebhook] {
+        let now = clock.nowMillis()
+        let lease = "\(owner):\(UUID().uuidString.prefix(8))"
+        let expires = now + configuration.webhookLease.milliseconds
+        let perMerchant = configuration.webhookPerMerchant
+        let excluded = saturated.isEmpty ? "" : "AND merchant_id NOT IN (\(saturated.map { _ in "?" }.joined(separator: ",")))"
+        return try await database.write { db in
+            var arguments: StatementArguments = [lease, expires, now, now, now]
+            arguments += StatementArguments(saturated)
+            arguments += [perMerchant, max]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE webhook_delivery SET state = 'leased', lease_owner = ?, lease_expires_at = ?, updated_at = ?
+                    WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, next_attempt_at, ROW_NUMBER() OVER (
+                                PARTITION BY merchant_id ORDER BY next_attempt_at, id) AS rank
+                            FROM webhook_delivery
+                            WHERE ((state = 'pending' AND next_attempt_at <= ?)
+                                OR (state = 'leased' AND lease_expires_at <= ?)) \(excluded)
+                        ) WHERE rank <= ? ORDER BY next_attempt_at, id LIMIT ?)
+                    RETURNING id, event_id, merchant_id, endpoint_id, url, attempts
+                    """,
+                arguments: arguments)
+            return rows.map {
+                ClaimedWebhook(
+                    id: $0["id"], eventID: $0["event_id"], merchantID: $0["merchant_id"], endpointID: $0["endpoint_id"],
+                    url: $0["url"], attempts: $0["attempts"], lease: lease)
+            }
+        }
+    }
+
+    /// One attempt: build and sign the body, POST it, record the outcome.
+    func attempt(_ delivery: ClaimedWebhook) async {
+        var metadata: Logger.Metadata = ["event.id": "\(delivery.eventID)", "webhook.delivery": "\(delivery.id)"]
+        let prepared: (body: [UInt8], secrets: [WebhookSecret])
+        do {
+            guard let body = try await body(eventID: delivery.eventID) else {
+                await finish(delivery, status: nil, latency: 0, error: "event no longer stored", giveUp: true)
+                return
+            }
+            prepared = (body, try await signingSecrets(delivery))
+        } catch let error as DomainError where error.code == "not_found" {
+            await finish(delivery, status: nil, latency: 0, error: "endpoint removed: \(error.message)", giveUp: true)
+            return
+        } catch {
+            metadata["error"] = "\(error)"
+            logger.error("preparing a webhook failed", metadata: metadata)
+            await finish(delivery, status: nil, latency: 0, error: "preparing failed: \(error)", giveUp: false)
+            return
+        }
+        let timestamp = clock.nowMillis() / 1000
+        var request = HTTPClientRequest(url: delivery.url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "user-agent", value: "Payrail-Webhooks/1")
+        request.headers.add(name: StandardWebhooks.Header.id, value: delivery.eventID)
+        request.headers.add(name: StandardWebhooks.Header.timestamp, value: "\(timestamp)")
+        request.headers.add(
+            name: StandardWebhooks.Header.signature,
+            value: StandardWebhooks.signatureHeader(
+                payload: prepared.body, id: delivery.eventID, timestamp: timestamp, secrets: prepared.secrets))
+        request.body = .bytes(ByteBuffer(bytes: prepared.body))
+        let start = ContinuousClock.now
+        var status: Int?
+        var failure: String?
+        do {
+            let timeout = TimeAmount.nanoseconds(Int64(configuration.webhookTimeout.milliseconds) * 1_000_000)
+            let response = try await client.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+        } catch {
+            failure = "\(error)"
+        }
+        let elapsed = ContinuousClock.now - start
+        let latency = elapsed.milliseconds
+        WorkerMetrics.shared.webhookAttempt(
+            outcome: failure == nil ? "success" : "failure", nanoseconds: latency * 1_000_000)
+        await finish(delivery, status: status, latency: latency, error: failure, giveUp: false)
+    }
+
+    /// The webhook body: `{"id", "type", "created" (Unix ms), "data"}` where `data` is the object's current state
+    /// (order, refund or settlement, as the merchant API shows it), or the event's payload for other objects.
+    func body(eventID: String) async throws -> [UInt8]? {
+        let stored = try await database.read { db -> (type: String, payload: String, occurredAt: Int64)? in
+            try Row.fetchOne(db, sql: "SELECT type, payload, occurred_at FROM event WHERE id = ?", arguments: [eventID])
+                .map { ($0["type"], $0["payload"], $0["occurred_at"]) }
+        }
+        guard let stored else { return nil }
+        var data = try JSONSerialization.jsonObject(with: Data(stored.payload.utf8), options: [.fragmentsAllowed])
+        if let snapshot = data as? [String: Any], let current = try await currentState(of: snapshot) {
+            data = current
+        }
+        let object: [String: Any] = ["id": eventID, "type": stored.type, "created": stored.occurredAt, "data": data]
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+
+    /// The object's current state, for orders, refunds and settlements that still exist.
+    func currentState(of snapshot: [String: Any]) async throws -> [String: Any]? {
+        guard let kind = snapshot["object"] as? String, let id = snapshot["id"] as? String else { return nil }
+        do {
+            switch kind {
+            case "order":
+                guard let id = OrderID(id) else { return nil }
+                return try await orders.get(id).jsonObject
+            case "refund":
+                guard let id = RefundID(id) else { return nil }
+                return try await refunds.get(id).jsonObject
+            case "settlement":
+                guard let id = SettlementID(id) else { return nil }
+                return try await settlements.get(id).jsonObject
+            default:
+                return nil
+            }
+        } catch let error as DomainError where error.code == "not_found" {
+            return nil
+        }
+    }
+
+    private func signingSecrets(_ delivery: ClaimedWebhook) async throws -> [WebhookSecret] {
+        if let endpoint = delivery.endpointID {
+            guard let id = WebhookEndpointID(endpoint) else {
+                throw DomainError("not_found", "endpoint id '\(endpoint)' is malformed")
+            }
+            return try await endpoints.signingSecrets(of: id)
+        }
+        guard let merchant = MerchantID(delivery.merchantID) else {
+            throw DomainError("not_found", "merchant id '\(delivery.merchantID)' is malformed")
+        }
+        return [try await merchants.webhookSecret(of: merchant, secrets: secrets)]
+    }
+
+    /// Records the attempt and moves the delivery on: succeeded, pending at its next scheduled time, or dead.
+    /// Fenced by the lease: a delivery taken over by another replica (lease expired) is left to it.
+    private func finish(_ delivery: ClaimedWebhook, status: Int?, latency: Int64, error: String?, giveUp: Bool) async {
+        let now = clock.nowMillis()
+        let attempts = delivery.attempts + 1
+        let schedule = configuration.webhookSchedule
+        let state: String
+        var next = now
+        if error == nil {
+            state = "succeeded"
+        } else if giveUp || attempts >= schedule.count {
+            state = "dead"
+        } else {
+            state = "pending"
+            next = now + schedule[attempts].milliseconds
+        }
+        let clipped = error.map { String($0.prefix(500)) }
+        let nextAttempt = next
+        do {
+            let applied = try await database.write { db -> Bool in
+                try db.execute(
+                    sql: """
+                        UPDATE webhook_delivery SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
+                            lease_expires_at = NULL, last_status_code = ?, last_error = ?, updated_at = ?
+                        WHERE id = ? AND state = 'leased' AND lease_owner = ?
+                        """,
+                    arguments: [state, attempts, nextAttempt, status, clipped, now, delivery.id, delivery.lease])
+                guard db.changesCount == 1 else { return false }
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhook_attempt (delivery_id, attempted_at, status_code, latency_ms, error)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [delivery.id, now - latency, status, latency, clipped])
+                return true
+            }
+            if !applied {
+                logger.warning("webhook lease lost before recording", metadata: ["webhook.delivery": "\(delivery.id)"])
+            } else if state == "dead" {
+                WorkerMetrics.shared.webhooksDead.increment()
+                logger.warning(
+                    "webhook delivery is dead", metadata: ["webhook.delivery": "\(delivery.id)", "error": "\(clipped ?? "")"])
+            }
+        } catch {
+            logger.error("recording a webhook attempt failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Attempts running in this dispatcher, per merchant.
+actor InFlight {
+    private var byMerchant: [String: Int] = [:]
+    private(set) var total = 0
+
+    func add(_ merchant: String) {
+        byMerchant[merchant, default: 0] += 1
+        total += 1
+    }
+
+    func remove(_ merchant: String) {
+        byMerchant[merchant, default: 1] -= 1
+        if byMerchant[merchant] == 0 { byMerchant[merchant] = nil }
+        total -= 1
+    }
+
+    /// Merchants at or above the limit.
+    func saturated(_ limit: Int) -> [String] { byMerchant.filter { $0.value >= limit }.map(\.key) }
+}
+
+/// A set-once flag readable from any thread.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
