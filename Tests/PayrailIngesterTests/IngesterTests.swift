@@ -54,6 +54,18 @@ struct IngesterTests {
         #expect(events.map(\.aggregate) == ["douyin:refund:RF-1", "douyin:settlement:ST-1"])
     }
 
+    @Test func aCallbackNamingThePayrailOrderIDIsFiledUnderThatOrder() async throws {
+        let fixture = try await IngesterFixture.make()
+        defer { fixture.remove() }
+        try await fixture.application().test(.live) { client in
+            let body = DouyinBodies.payment(number: fixture.order.id.rawValue)
+            try await client.execute(uri: "/callbacks/douyin", method: .post, body: ByteBuffer(string: body)) {
+                #expect(String(buffer: $0.body) == Self.ack)
+            }
+        }
+        #expect(try await fixture.callbackEvents().map(\.aggregate) == [fixture.order.id.rawValue])
+    }
+
     @Test func duplicatesAndRetriesAreAcknowledgedWithoutASecondEventButRecorded() async throws {
         let fixture = try await IngesterFixture.make()
         defer { fixture.remove() }

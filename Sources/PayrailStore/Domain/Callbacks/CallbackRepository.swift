@@ -119,7 +119,8 @@ public final class CallbackRepository: Sendable {
     }
 
     /// The event's aggregate: the Payrail object the callback is about when it is known (so the worker sees it in
-    /// order with that object's own events), otherwise the callback's own key.
+    /// order with that object's own events), otherwise the callback's own key. The worker sends Payrail's own ids
+    /// (`ord_…`, `rfd_…`, `stl_…`) as the provider-side numbers; a merchant number is looked up too.
     static func aggregate(for incoming: IncomingCallback, in db: Database) throws -> String {
         let (table, column): (String, String)
         switch incoming.kind {
@@ -128,8 +129,8 @@ public final class CallbackRepository: Sendable {
         default: (table, column) = ("settlement", "out_settle_no")
         }
         let found = try String.fetchOne(
-            db, sql: "SELECT id FROM \(table) WHERE merchant_id = ? AND \(column) = ?",
-            arguments: [incoming.merchantID.rawValue, incoming.number])
+            db, sql: "SELECT id FROM \(table) WHERE merchant_id = ? AND (id = ? OR \(column) = ?) ORDER BY id = ? DESC",
+            arguments: [incoming.merchantID.rawValue, incoming.number, incoming.number, incoming.number])
         return found ?? "\(incoming.provider):\(incoming.kind):\(incoming.number)"
     }
 
