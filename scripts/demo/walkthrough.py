@@ -74,7 +74,7 @@ def main():
     step(3, "The worker confirms the payment with query_order before the order becomes paid")
     paid = wait_for("the order to be paid", lambda: (lambda s, o: o if o["status"] == "paid" else None)(
         *api("GET", f"/v1/orders/{order['id']}")))
-    print(f"   order {paid['id']} is {paid['status']}, paid {paid['paid']} fen")
+    print(f"   order {paid['id']} is {paid['status']}, paid {paid['amount_paid']} fen")
 
     step(4, "The merchant's webhook receiver gets order.paid, signed per Standard Webhooks")
     seen = wait_for("the order.paid webhook", lambda: [e for e in call("GET", args.receiver + "/events")[1]
@@ -90,11 +90,11 @@ def main():
     refund = wait_for("the refund to succeed", lambda: (lambda s, r: r if r["status"] == "succeeded" else None)(
         *api("GET", f"/v1/refunds/{refund['id']}")))
     status, order = api("GET", f"/v1/orders/{order['id']}")
-    print(f"   refund {refund['id']} {refund['status']}; order now {order['status']} (refunded {order['refunded']} fen)")
+    print(f"   refund {refund['id']} {refund['status']}; order now {order['status']} (refunded {order['amount_refunded']} fen)")
 
     step(6, "Settlement with one receiver taking 300 fen (POST /v1/orders/{id}/settlements)")
     status, settlement = api("POST", f"/v1/orders/{order['id']}/settlements", {
-        "out_settle_no": number + "-s1", "description": "demo split",
+        "out_settle_no": number + "-s1", "amount": 1376, "description": "demo split",
         "receivers": [{"account": "69000000000077", "amount": 300}]})
     if status not in (200, 201, 202):
         sys.exit(f"   the gateway answered {status}: {settlement}")

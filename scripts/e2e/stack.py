@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 from conftest import _bin_dir
@@ -39,6 +40,7 @@ class Process:
     def __init__(self, name, args, env, logs: pathlib.Path, port=None):
         self.name, self.port = name, port
         self.log_path = logs / f"{name}.log"
+        self.argv, self.env, self.logs = args, env, logs
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([str(_bin_dir() / args[0]), *args[1:]], env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -101,10 +103,10 @@ class Stack:
             assert proc.returncode == 0, f"payrailctl {' '.join(args)}: {proc.stderr_text}"
         return proc.stdout_text
 
-    def start(self, name, *args, port=True, env=None, health="/healthz"):
+    def start(self, name, *args, port=True, env=None, health="/healthz", label=None):
         chosen = free_port() if port else None
         argv = [name, *args] + (["--port", str(chosen)] if port else [])
-        process = Process(name, argv, dict(self.env, **(env or {})), self.logs, chosen)
+        process = Process(label or name, argv, dict(self.env, **(env or {})), self.logs, chosen)
         self.processes.append(process)
         if port and health:
             process.wait_healthy(health)
@@ -143,3 +145,98 @@ def signed(ctl, params):
     proc = ctl("sign", "douyin", "--salt", APP["salt"], stdin=json.dumps(params, ensure_ascii=False))
     assert proc.returncode == 0, proc.stderr_text
     return json.dumps(dict(params, app_id=APP["app_id"], sign=proc.stdout_text.strip()), ensure_ascii=False).encode()
+
+
+class WebhookReceiver:
+    """A merchant's webhook endpoint: verifies every delivery with the `standardwebhooks` package, refuses the
+    first `fail_first` attempts of each message id with 503, and records verified payloads by message id."""
+
+    def __init__(self, secret, fail_first=0):
+        import http.server
+        import threading
+        from standardwebhooks.webhooks import Webhook
+        self.verifier, self.fail_first = Webhook(secret), fail_first
+        self.attempts, self.verified, self.forged, self.lock = {}, {}, [], threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = receiver._receive(body, {k.lower(): v for k, v in self.headers.items()})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _receive(self, body, headers):
+        try:
+            payload = self.verifier.verify(body, headers)
+        except Exception as error:
+            with self.lock:
+                self.forged.append(repr(error))
+            return 400
+        message = headers["webhook-id"]
+        with self.lock:
+            self.attempts[message] = self.attempts.get(message, 0) + 1
+            if self.attempts[message] <= self.fail_first:
+                return 503
+            self.verified.setdefault(message, payload)
+        return 200
+
+    def events(self, type_=None, object_id=None):
+        with self.lock:
+            return [p for p in self.verified.values()
+                    if (type_ is None or p["type"] == type_) and (object_id is None or p["data"]["id"] == object_id)]
+
+    def close(self):
+        self.server.shutdown()
+
+
+class MerchantAPI:
+    """The merchant API as a merchant calls it: bearer key, an Idempotency-Key on every POST."""
+
+    def __init__(self, base, api_key):
+        self.base, self.auth = base, {"Authorization": f"Bearer {api_key}"}
+
+    def post(self, path, body, headers=None):
+        import uuid
+        return post_json(self.base + path, body, dict(self.auth, **{"Idempotency-Key": str(uuid.uuid4())},
+                                                      **(headers or {})), timeout=30)
+
+    def get(self, path):
+        request = urllib.request.Request(self.base + path, headers=self.auth)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+def start_payrail(stack, workers=1, sandbox_args=(), worker_env=None, time_scale="0.01"):
+    """The whole pipeline on loopback: sandbox → ingester ← worker(s) → gateway; returns (api, sandbox, ingester,
+    [workers], gateway, start_worker)."""
+    ingester = stack.start("payrail-ingester")
+    sandbox = stack.start_sandbox(ingester.url + "/callbacks/douyin", "--time-scale", time_scale, *sandbox_args)
+    env = dict(PAYRAIL_DOUYIN_BASE_URL=sandbox.url, PAYRAIL_CALLBACK_BASE_URL=ingester.url,
+               PAYRAIL_WORKER_TIME_SCALE=time_scale, PAYRAIL_DOUYIN_TIMEOUT="3", PAYRAIL_WORKER_LEASE="6",
+               PAYRAIL_WORKER_WEBHOOK_TIMEOUT="2", **(worker_env or {}))
+    counter = [0]
+
+    def start_worker():
+        counter[0] += 1
+        return stack.start("payrail-worker", env=env, health="/readyz", label=f"payrail-worker-{counter[0]}")
+
+    started = [start_worker() for _ in range(workers)]
+    gateway = stack.start("payrail-gateway", health="/readyz")
+    return MerchantAPI(gateway.url, stack.api_key), sandbox, ingester, started, gateway, start_worker
+
+
+def ledger_clean(stack):
+    proc = stack.ctl("ledger", "check", "--database", stack.database, env=stack.env)
+    return proc.returncode == 0, proc.stdout_text + proc.stderr_text

@@ -56,7 +56,8 @@ enum Present {
     /// An order with its annotations.
     static func order(_ order: Order, _ extras: ObjectExtras?) -> [String: Any] {
         let balances = order.balances
-        let refundable = balances.paid.minorUnits - balances.refundsCommitted.minorUnits
+        let refundable =
+            balances.paid.minorUnits - balances.refundsCommitted.minorUnits - balances.settlementsCommitted.minorUnits
         return [
             "object": "order", "id": order.id.rawValue, "out_order_no": order.outOrderNo,
             "amount": order.amount.minorUnits, "currency": order.amount.currency.rawValue,
