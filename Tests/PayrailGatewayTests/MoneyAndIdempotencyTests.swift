@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import PayrailCore
@@ -235,6 +236,24 @@ struct MoneyAndIdempotencyTests {
             let one = try await client.call(.get, "/v1/events/\(eventID)", key: fixture.key)
             #expect(one["type"] as? String == "order.created")
             #expect((one["deliveries"] as? [Any])?.isEmpty == true)
+            // A delivery as the worker records it shows with its target, state, attempts and last status.
+            let merchant = fixture.merchant.rawValue
+            try await fixture.database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhook_delivery (event_id, merchant_id, url, state, attempts, next_attempt_at,
+                            last_status_code, last_error, created_at, updated_at)
+                        VALUES (?, ?, 'https://shop.example/notify', 'pending', 2, 5, 503, 'HTTP 503', 1, 2)
+                        """,
+                    arguments: [eventID, merchant])
+            }
+            let withDelivery = try await client.call(.get, "/v1/events/\(eventID)", key: fixture.key)
+            let delivery = try #require((withDelivery["deliveries"] as? [[String: Any]])?.first)
+            #expect(delivery["url"] as? String == "https://shop.example/notify")
+            #expect(delivery["state"] as? String == "pending")
+            #expect(delivery["attempts"] as? Int == 2)
+            #expect(delivery["last_status_code"] as? Int == 503)
+            #expect(delivery["endpoint_id"] is NSNull)
 
             let redeliver = try await client.call(.post, "/v1/events/\(eventID)/redeliver", key: fixture.key)
             #expect(redeliver.status == .accepted)

@@ -33,7 +33,13 @@ struct IdempotencyGate: Sendable {
         key: String?, merchant: MerchantID, request: Request, body: Data, requestID: String,
         _ handler: () async throws -> APIResponse
     ) async throws -> APIResponse {
-        guard let key else { return try await handler() }
+        guard let key else {
+            let answer = try await handler()
+            if let pending = answer.pendingExtras {
+                try await repository.database.write { db in try ObjectExtras.insert(pending, in: db) }
+            }
+            return answer
+        }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (32...126).contains($0) }) else {
             throw APIError.invalid("Idempotency-Key", "must be 1-255 printable ASCII characters")
         }
@@ -67,9 +73,13 @@ struct IdempotencyGate: Sendable {
         }
         let answer = try await handler()
         guard answer.status.code < 500 else { return answer }
-        let stored = try await repository.save(
-            merchant: merchant, key: key, fingerprint: fingerprint, statusCode: answer.status.code,
-            response: Self.encode(answer), lifetime: lifetime)
+        let (repository, lifetime, response) = (self.repository, self.lifetime, Self.encode(answer))
+        let stored = try await repository.database.write { db in
+            if let pending = answer.pendingExtras { try ObjectExtras.insert(pending, in: db) }
+            return try repository.save(
+                in: db, merchant: merchant, key: key, fingerprint: fingerprint, statusCode: answer.status.code,
+                response: response, lifetime: lifetime)
+        }
         guard stored.fingerprint == fingerprint else { throw Self.reused }
         if stored.response != Self.encode(answer) { return Self.replay(stored) }
         return answer

@@ -59,13 +59,16 @@ enum ApplicationRoutes {
         let created = try await gateway.settlements.request(
             merchant: merchant, order: order,
             NewSettlement(outSettleNo: number, amount: .fen(amount), receivers: receivers))
-        if !created.existed {
-            try await ObjectExtras.save(
-                ObjectExtras(description: description), objectID: created.record.id, merchant: merchant,
-                database: gateway.database, nowMillis: gateway.outbox.clock.nowMillis())
+        guard created.existed else {
+            let extras = ObjectExtras(description: description)
+            var answer = APIResponse.json(.created, Present.application(created.record, extras))
+            answer.pendingExtras = PendingExtras(
+                extras: extras, objectID: created.record.id, merchant: merchant,
+                nowMillis: gateway.outbox.clock.nowMillis())
+            return answer
         }
         let extras = try await ObjectExtras.load([created.record.id], database: gateway.database)
-        return .json(created.existed ? .ok : .created, Present.application(created.record, extras[created.record.id]))
+        return .json(.ok, Present.application(created.record, extras[created.record.id]))
     }
 
     @Sendable static func listSettlements(

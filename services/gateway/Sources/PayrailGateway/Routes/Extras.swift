@@ -14,22 +14,20 @@ struct ObjectExtras: Sendable, Equatable {
     /// The settlement's description (settlements).
     var description: String?
 
-    /// Stores the annotations of a just-created object; an object annotated before keeps its first ones.
-    static func save(
-        _ extras: ObjectExtras, objectID: String, merchant: MerchantID, database: PayrailDatabase, nowMillis: Int64
-    ) async throws {
-        try await database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO gateway_object_extra (object_id, merchant_id, return_url, metadata,
-                        settlement_hints, description, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO NOTHING
-                    """,
-                arguments: [
-                    objectID, merchant.rawValue, extras.returnURL, extras.metadata, extras.settlementHints,
-                    extras.description, nowMillis,
-                ])
-        }
+    /// Stores the annotations of a just-created object inside the caller's transaction; an object annotated
+    /// before keeps its first ones.
+    static func insert(_ pending: PendingExtras, in db: Database) throws {
+        let extras = pending.extras
+        try db.execute(
+            sql: """
+                INSERT INTO gateway_object_extra (object_id, merchant_id, return_url, metadata,
+                    settlement_hints, description, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO NOTHING
+                """,
+            arguments: [
+                pending.objectID, pending.merchant.rawValue, extras.returnURL, extras.metadata,
+                extras.settlementHints, extras.description, pending.nowMillis,
+            ])
     }
 
     /// The annotations of some objects, by object id.
@@ -49,6 +47,19 @@ struct ObjectExtras: Sendable, Equatable {
             return found
         }
     }
+}
+
+/// Annotations a handler produced for a just-created object, written by the idempotency gate in the same
+/// transaction as the idempotency record (or alone when the request has no key).
+struct PendingExtras: Sendable {
+    /// The annotations.
+    var extras: ObjectExtras
+    /// The order or settlement they belong to.
+    var objectID: String
+    /// Its merchant.
+    var merchant: MerchantID
+    /// When they were made.
+    var nowMillis: Int64
 }
 
 /// The JSON the API shows for each kind of object.

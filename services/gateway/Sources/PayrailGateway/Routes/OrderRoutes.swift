@@ -56,11 +56,6 @@ enum OrderRoutes {
                 outOrderNo: outOrderNo, amount: .fen(amount), subject: subject, body: body, notifyURL: notifyURL,
                 channelAccountID: account, expiresAtMillis: now + expiresIn * 1000))
         let extras = ObjectExtras(returnURL: returnURL, metadata: metadata, settlementHints: hints)
-        if !created.existed {
-            try await ObjectExtras.save(
-                extras, objectID: created.record.id.rawValue, merchant: merchant, database: gateway.database,
-                nowMillis: now)
-        }
         var order = created.record
         var status: HTTPResponse.Status = created.existed ? .ok : .created
         var headers: HTTPFields = [:]
@@ -68,6 +63,12 @@ enum OrderRoutes {
             headers[.preferenceApplied] = "wait=\(wait)"
             order = try await waitForPayParams(gateway, order, seconds: wait)
             if order.status == .created && order.payParams == nil { status = .accepted }
+        }
+        guard created.existed else {
+            var answer = APIResponse.json(status, Present.order(order, extras), headers: headers)
+            answer.pendingExtras = PendingExtras(
+                extras: extras, objectID: order.id.rawValue, merchant: merchant, nowMillis: now)
+            return answer
         }
         let stored = try await ObjectExtras.load([order.id.rawValue], database: gateway.database)[order.id.rawValue]
         return .json(status, Present.order(order, stored), headers: headers)
