@@ -50,6 +50,7 @@ struct MigrationTests {
             "0001_outbox": 7_329_735_909_009_196_989,
             "0002_domain": 5_349_227_924_899_825_878,
             "0003_webhooks": 17_186_081_692_194_659_524,
+            "0006_reconciler": 15_409_008_264_339_849_779,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

@@ -8,6 +8,7 @@ public struct RootCommand: AsyncParsableCommand {
         subcommands: [
             SignCommand.self, VerifyCommand.self, MigrateCommand.self, MerchantCommand.self, KeyCommand.self,
             LedgerCommand.self, EventsCommand.self, OutboxProbeCommand.self, DevCommand.self,
+            ReconcileCommand.self,
         ]
     )
 
