@@ -74,9 +74,10 @@ struct ReconcileHarness: Sendable {
         let outcome: Result<Void, any Error>
         do {
             let path = folder.appendingPathComponent("payrail.sqlite").path
+            let quiet = logger
             let database = try await offPool {
-                let database = try PayrailDatabase(settings: DatabaseSettings(path: path), logger: logger)
-                _ = try database.migrate(logger: logger)
+                let database = try PayrailDatabase(settings: DatabaseSettings(path: path), logger: quiet)
+                _ = try database.migrate(logger: quiet)
                 return database
             }
             let clock = TestClock()

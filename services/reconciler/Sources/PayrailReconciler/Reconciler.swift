@@ -102,12 +102,15 @@ public final class Reconciler: Sendable {
         progress: @escaping @Sendable (ReconciliationProgress) -> Void
     ) async throws -> ReconciliationSummary {
         let database = outbox.database
-        guard let owner = try await database.read({ db in
-            try Row.fetchOne(db, sql: "SELECT merchant_id, app_id FROM channel_account WHERE id = ?", arguments: [account.rawValue])
-        }), let merchant = MerchantID(owner["merchant_id"]) else {
+        let owner = try await database.read { db -> (String, String)? in
+            try Row.fetchOne(
+                db, sql: "SELECT merchant_id, app_id FROM channel_account WHERE id = ?", arguments: [account.rawValue]
+            ).map { ($0["merchant_id"], $0["app_id"]) }
+        }
+        guard let owner, let merchant = MerchantID(owner.0) else {
             throw ReconcileError("not_found", "no channel account '\(account.rawValue)'")
         }
-        let appID: String = owner["app_id"]
+        let appID = owner.1
         let runID = ReconciliationID.generate()
         let startedAt = clock.nowMillis()
         let fileManager = FileManager.default

@@ -70,22 +70,32 @@ struct ReconcileCommand: AsyncParsableCommand {
             }.compactMap(ChannelAccountID.init)
             if accounts.isEmpty { throw CommandFailure("there is no Douyin channel account to reconcile") }
         }
-        let sources: DouyinBillSources? =
-            billsFrom == nil
-            ? try DomainSupport.run {
-                try DouyinBillSources.fromEnvironment(
-                    database: database, secrets: try DomainSupport.secretBox(), logger: logger)
-            } : nil
+        var sources: DouyinBillSources?
+        if billsFrom == nil {
+            let secrets = try DomainSupport.secretBox()
+            do {
+                sources = try DouyinBillSources.fromEnvironment(database: database, secrets: secrets, logger: logger)
+            } catch let error as ReconcileError {
+                throw CommandFailure(error.message)
+            }
+        }
         var runs: [[String: Any]] = []
         var failed = 0
         for account in accounts {
             do {
-                let source: any BillSource =
-                    try billsFrom.map { DirectoryBillSource(folder: URL(fileURLWithPath: $0).appendingPathComponent(account.rawValue)) as any BillSource }
-                    ?? (try await sources!.source(for: account))
+                let source: any BillSource
+                if let billsFrom {
+                    source = DirectoryBillSource(
+                        folder: URL(fileURLWithPath: billsFrom).appendingPathComponent(account.rawValue))
+                } else if let sources {
+                    source = try await sources.source(for: account)
+                } else {
+                    throw CommandFailure("no bill source")
+                }
+                let printer = quiet ? nil : ProgressPrinter(account: account.rawValue)
                 let summary = try await reconciler.run(
                     account: account, day: day, source: source, trigger: "command",
-                    progress: quiet ? { _ in } : ProgressPrinter(account: account.rawValue).callback)
+                    progress: { printer?.show($0) })
                 runs.append(summary.detail.jsonObject)
                 if !json { print(Self.line(summary)) }
             } catch let error as ReconcileError {
@@ -119,9 +129,8 @@ final class ProgressPrinter: @unchecked Sendable {
 
     init(account: String) { self.account = account }
 
-    var callback: @Sendable (ReconciliationProgress) -> Void { { [self] in self.show($0) } }
-
-    private func show(_ progress: ReconciliationProgress) {
+    /// Prints a line when the progress is worth one.
+    func show(_ progress: ReconciliationProgress) {
         lock.lock()
         defer { lock.unlock() }
         var text: String?

@@ -4,6 +4,7 @@ import Logging
 import PayrailProviders
 import PayrailRuntime
 import PayrailStore
+import ServiceLifecycle
 
 /// Builds `payrail-reconciler`: `/healthz`, `/readyz`, `/metrics` on the configured port, with the daily
 /// schedule running beside the server (one `ServiceGroup`, graceful shutdown on SIGTERM/SIGINT).
