@@ -103,6 +103,21 @@ struct ReconcileSandboxTests {
             await #expect(throws: DomainError.self) { try await repository.find(merchant: other, id: run.id) }
             #expect(try await repository.list(merchant: other).items.isEmpty)
             await #expect(throws: DomainError.self) { try await repository.list(merchant: h.merchant, after: "bogus") }
+
+            // Rolling: two days later the schedule runs yesterday and re-runs today, which still has open differences.
+            let source = h.source
+            let scheduler = ReconcileScheduler(
+                reconciler: h.reconciler, sources: { _ in source }, minuteOfDay: 600, lookbackDays: 7,
+                logger: quietLogger)
+            let later = h.today.adding(days: 2).startMillis + 12 * 3_600_000
+            let due = try await scheduler.due(nowMillis: later)
+            #expect(due.map { "\($0.0)|\($0.1.compact)" } == [
+                "\(h.account)|\(h.today.compact)", "\(h.account)|\(h.today.adding(days: 1).compact)",
+            ])
+            let scheduled = await scheduler.runDue(nowMillis: later)
+            #expect(scheduled.count == 2)
+            #expect(scheduled.first?.detail.run.trigger == "schedule")
+            #expect(scheduled.first?.superseded == run.id.rawValue)
         }
     }
 
