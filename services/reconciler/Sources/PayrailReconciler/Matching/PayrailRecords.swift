@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import PayrailCore
 import PayrailProviders
 
@@ -51,31 +52,29 @@ struct PayrailRecords {
                     AND o.status IN ('paid', 'partially_refunded', 'refunded') AND \(scope)
                 """
         }
-        let estimate = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM (\(sql))", arguments: [from, to, account.rawValue, merchant.rawValue]) ?? 0
-        var index = PayrailIndex(capacity: max(estimate, 16))
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: [from, to, account.rawValue, merchant.rawValue])
-        while let row = try rows.next() {
-            let amount: Int64 = row[2]
-            let time: Int64 = row[3]
-            let fee: Int64? = row[4]
-            try row.withUnsafeData(atIndex: 0) { number in
-                guard let number else { return }
-                try row.withUnsafeData(atIndex: 1) { provider in
-                    number.withUnsafeBytes { (numberBytes: UnsafeRawBufferPointer) in
-                        let numberBuffer = numberBytes.bindMemory(to: UInt8.self)
-                        if let provider {
-                            provider.withUnsafeBytes { (providerBytes: UnsafeRawBufferPointer) in
-                                index.insert(
-                                    number: numberBuffer, provider: providerBytes.bindMemory(to: UInt8.self),
-                                    amount: amount, time: time, fee: fee)
-                            }
-                        } else {
-                            index.insert(number: numberBuffer, provider: nil, amount: amount, time: time, fee: fee)
-                        }
-                    }
-                }
+        // Stepped with the C API: a million rows without a Row or Data per row.
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments([from, to, account.rawValue, merchant.rawValue])
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
+        var index = PayrailIndex(capacity: 1 << 16)
+        while true {
+            let code = sqlite3_step(raw)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw ReconcileError(
+                    "database", "reading Payrail's records failed: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
             }
+            guard let numberText = sqlite3_column_text(raw, 0) else { continue }
+            let number = UnsafeBufferPointer(start: numberText, count: Int(sqlite3_column_bytes(raw, 0)))
+            var provider: UnsafeBufferPointer<UInt8>?
+            if let providerText = sqlite3_column_text(raw, 1) {
+                provider = UnsafeBufferPointer(start: providerText, count: Int(sqlite3_column_bytes(raw, 1)))
+            }
+            let fee: Int64? = sqlite3_column_type(raw, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(raw, 4)
+            index.insert(
+                number: number, provider: provider, amount: sqlite3_column_int64(raw, 2),
+                time: sqlite3_column_int64(raw, 3), fee: fee)
         }
         return index
     }
