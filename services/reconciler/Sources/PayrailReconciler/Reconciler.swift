@@ -133,6 +133,14 @@ public final class Reconciler: Sendable {
                 records: PayrailRecords(kind: kind, account: account, merchant: merchant))
         }
         let pool = database.pool
+        // The checksums are computed on their own thread while the bills are matched on another.
+        let digests = Task {
+            try await Self.offPool {
+                try BillLayout.reconciled.map { kind in
+                    try FileDigest.sha256(path: staging.appendingPathComponent("\(kind.rawValue).csv").path)
+                }
+            }
+        }
         try await Self.offPool {
             for match in matches {
                 let path = staging.appendingPathComponent("\(match.layout.kind.rawValue).csv").path
@@ -164,15 +172,16 @@ public final class Reconciler: Sendable {
             }
         }
         try await Self.offPool { try pool.read { db in for match in matches { try match.finish(db) } } }
+        let checksums = try await digests.value
 
         progress(ReconciliationProgress(phase: "store", billType: "", lines: 0, bytes: 0, totalBytes: 0))
         let reports = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("reports")
             .appendingPathComponent(account.rawValue).appendingPathComponent(day.compact)
         var bills: [String: StoredBill] = [:]
-        for match in matches {
+        for (match, checksum) in zip(matches, checksums) {
             let kind = match.layout.kind.rawValue
             bills[kind] = StoredBill(
-                path: folder.appendingPathComponent("\(kind).csv").path, sha256: match.outcome.file?.sha256 ?? "",
+                path: folder.appendingPathComponent("\(kind).csv").path, sha256: checksum,
                 bytes: match.outcome.file?.bytes ?? 0, lines: match.outcome.lines)
         }
         let result = ReconciliationWriter.Result(
@@ -189,7 +198,7 @@ public final class Reconciler: Sendable {
             do {
                 try? fileManager.removeItem(at: target)
                 try fileManager.moveItem(at: staging.appendingPathComponent("\(kind).csv"), to: target)
-                let checksum = "\(match.outcome.file?.sha256 ?? "")  \(kind).csv\n"
+                let checksum = "\(bills[kind]?.sha256 ?? "")  \(kind).csv\n"
                 try Data(checksum.utf8).write(to: folder.appendingPathComponent("\(kind).csv.sha256"), options: .atomic)
             } catch {
                 logger.error("raw bill not kept", metadata: ["path": "\(target.path)", "error": "\(error)"])

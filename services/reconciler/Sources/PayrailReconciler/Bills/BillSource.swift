@@ -46,7 +46,12 @@ public struct DirectoryBillSource: BillSource {
         }
         do {
             try? FileManager.default.removeItem(at: destination)
-            try FileManager.default.copyItem(at: source, to: destination)
+            // A hard link when on the same file system (instant for a large bill), else a copy.
+            do {
+                try FileManager.default.linkItem(at: source, to: destination)
+            } catch {
+                try FileManager.default.copyItem(at: source, to: destination)
+            }
         } catch {
             throw ReconcileError("bill_unavailable", "cannot copy \(source.path): \(error)")
         }

@@ -1,8 +1,7 @@
 import Crypto
 import Foundation
 
-/// Reads a CSV file record by record in fixed-size chunks, so memory stays flat whatever the file's size, and
-/// hashes the bytes (SHA-256) on the way. Quoted fields (`,`, `"` doubled, line breaks) are unquoted; `\r\n` line
+/// Reads a CSV file record by record in fixed-size chunks, so memory stays flat whatever the file's size. Quoted fields (`,`, `"` doubled, line breaks) are unquoted; `\r\n` line
 /// ends are accepted. A file whose last record has no line end, or whose quote never closes, is `bill_truncated`.
 struct CSVStreamReader {
     /// One record: the unquoted bytes of its fields back to back and each field's end offset.
@@ -33,8 +32,6 @@ struct CSVStreamReader {
         var bytes: Int64
         /// Records read (header included).
         var records: Int
-        /// Lower-case hex SHA-256 of the file.
-        var sha256: String
     }
 
     /// The file's name in error messages.
@@ -53,7 +50,6 @@ struct CSVStreamReader {
             throw ReconcileError("bill_unavailable", "\(name): cannot open \(path)")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
         var record: [UInt8] = []
         record.reserveCapacity(1024)
         var ends: [Int] = []
@@ -85,7 +81,6 @@ struct CSVStreamReader {
             } catch {
                 throw ReconcileError("bill_unavailable", "\(name): read failed: \(error)")
             }
-            hasher.update(data: chunk)
             total += Int64(chunk.count)
             try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 for byte in raw {
@@ -147,7 +142,20 @@ struct CSVStreamReader {
             throw ReconcileError(
                 "bill_truncated", "\(name): the last line (\(recordLine)) has no line end: the file is cut short")
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return Summary(bytes: total, records: records, sha256: digest)
+        return Summary(bytes: total, records: records)
+    }
+}
+
+/// The SHA-256 of a file, read in chunks (run beside the parse, on the other core).
+enum FileDigest {
+    /// Lower-case hex SHA-256 of the file's bytes.
+    static func sha256(path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ReconcileError("bill_unavailable", "cannot open \(path)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
