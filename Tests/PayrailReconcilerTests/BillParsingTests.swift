@@ -20,8 +20,14 @@ struct BillParsingTests {
 
     @Test("quoted fields, doubled quotes, line breaks in quotes and CRLF, across small chunks")
     func quoting() throws {
-        let parsed = try records("a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\"two\nlines\"\n,,\n")
-        #expect(parsed == [["a", "b", "c"], ["x,1", "say \"hi\"", "two\nlines"], ["", "", ""]])
+        for chunk in [1, 2, 3, 4, 7, 1 << 20] {
+            let parsed = try records(
+                "a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\"two\nlines\"\n,,\nplain,in\"side,\"q\"\r\n", chunk: chunk)
+            #expect(
+                parsed == [
+                    ["a", "b", "c"], ["x,1", "say \"hi\"", "two\nlines"], ["", "", ""], ["plain", "in\"side", "q"],
+                ], "chunk size \(chunk)")
+        }
     }
 
     @Test("a file without its final line end, or ending in a quote, is truncated")

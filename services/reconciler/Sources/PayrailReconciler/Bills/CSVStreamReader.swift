@@ -83,39 +83,55 @@ struct CSVStreamReader {
             }
             total += Int64(chunk.count)
             try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                for byte in raw {
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let count = bytes.count
+                var position = 0
+                while position < count {
                     switch state {
                     case .fieldStart, .unquoted:
-                        switch byte {
-                        case 0x2C:
+                        if state == .fieldStart && bytes[position] == 0x22 {
+                            state = .quoted
+                            position += 1
+                            continue
+                        }
+                        // Fast path: copy the run of plain bytes up to the next delimiter in one go.
+                        var end = position
+                        while end < count {
+                            let byte = bytes[end]
+                            if byte == 0x2C || byte == 0x0A { break }
+                            end += 1
+                        }
+                        if end > position {
+                            record.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
+                            state = .unquoted
+                        }
+                        position = end
+                        guard position < count else { break }
+                        if bytes[position] == 0x2C {
                             ends.append(record.count)
                             state = .fieldStart
-                        case 0x0A:
-                            if state == .unquoted, record.last == 0x0D,
-                                record.count > (ends.last ?? 0)
-                            {
+                        } else {
+                            if state == .unquoted, record.last == 0x0D, record.count > (ends.last ?? 0) {
                                 record.removeLast()
                             }
                             try emit()
                             line += 1
                             recordLine = line
-                        case 0x22 where state == .fieldStart:
-                            state = .quoted
-                        default:
-                            record.append(byte)
-                            state = .unquoted
                         }
+                        position += 1
                     case .quoted:
+                        let byte = bytes[position]
                         if byte == 0x22 {
                             state = .quoteInQuoted
                         } else {
                             if byte == 0x0A { line += 1 }
                             record.append(byte)
                         }
+                        position += 1
                     case .quoteInQuoted:
-                        switch byte {
+                        switch bytes[position] {
                         case 0x22:
-                            record.append(byte)
+                            record.append(0x22)
                             state = .quoted
                         case 0x2C:
                             ends.append(record.count)
@@ -130,6 +146,7 @@ struct CSVStreamReader {
                             throw ReconcileError(
                                 "bill_corrupt", "\(name): line \(line): text after a closing quote")
                         }
+                        position += 1
                     }
                 }
             }
