@@ -98,6 +98,7 @@ let package = Package(
                 "PayrailCore",
                 "PayrailSigning",
                 "PayrailStore",
+                "PayrailReconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -290,6 +291,56 @@ let package = Package(
         // ── end of payrail-worker ──
 
         // ── payrail-reconciler (issue 9): targets go between these two lines ──
+        // The daily reconciliation engine: bill download, streaming parse, match, classify, heal, report.
+        .target(
+            name: "PayrailReconciler",
+            dependencies: [
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailRuntime",
+                "PayrailSigning",
+                "PayrailStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/reconciler/Sources/PayrailReconciler",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "payrail-reconciler",
+            dependencies: [
+                "PayrailReconciler",
+                "PayrailRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "services/reconciler/Sources/payrail-reconciler",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PayrailReconcilerTests",
+            dependencies: [
+                "PayrailReconciler",
+                "PayrailCore",
+                "PayrailProviders",
+                "PayrailSandbox",
+                "PayrailSigning",
+                "PayrailStore",
+                "PayrailRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // ── end of payrail-reconciler ──
 
         .testTarget(

@@ -24,6 +24,7 @@ public enum PayrailMigrations {
         CallbackSchema.v1,
         GatewaySchema.v1,
         WorkerSchema.v1,
+        ReconcilerSchema.v1,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

@@ -53,6 +53,7 @@ struct MigrationTests {
             "0004_callbacks": 3_584_412_211_464_530_136,
             "0005_gateway": 5_300_440_221_830_074_492,
             "0006_worker": 16_776_163_739_542_342_280,
+            "0007_reconciler": 15_409_008_264_339_849_779,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

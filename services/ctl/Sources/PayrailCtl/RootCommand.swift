@@ -7,8 +7,8 @@ public struct RootCommand: AsyncParsableCommand {
         abstract: "Payrail admin CLI: signing tools, migrations, merchants and keys, the ledger and the event outbox.",
         subcommands: [
             SignCommand.self, VerifyCommand.self, MigrateCommand.self, MerchantCommand.self, KeyCommand.self,
-            LedgerCommand.self, EventsCommand.self, WebhooksCommand.self, StatusCommand.self, OutboxProbeCommand.self,
-            DevCommand.self,
+            LedgerCommand.self, EventsCommand.self, WebhooksCommand.self, ReconcileCommand.self, StatusCommand.self,
+            OutboxProbeCommand.self, DevCommand.self,
         ]
     )
 
