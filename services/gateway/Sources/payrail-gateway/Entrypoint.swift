@@ -9,7 +9,9 @@ import PayrailRuntime
 struct Entrypoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payrail-gateway",
-        abstract: "Serve the merchant API (services/gateway/README.md). Needs PAYRAIL_EVENT_KEYS and PAYRAIL_MASTER_KEY.")
+        abstract:
+            "Serve the merchant API (services/gateway/README.md). Needs PAYRAIL_EVENT_KEYS and PAYRAIL_MASTER_KEY."
+    )
 
     @OptionGroup var common: CommonOptions
 

@@ -35,7 +35,8 @@ struct APIResponse: Sendable {
 enum JSONText {
     /// Renders a JSON-compatible value.
     static func render(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: options))
             ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

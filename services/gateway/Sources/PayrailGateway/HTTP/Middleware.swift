@@ -108,7 +108,8 @@ struct GatewayMetricsMiddleware: RouterMiddleware {
         ).increment()
         let elapsed = ContinuousClock.now - start
         Timer(label: "payrail_gateway_request_duration_seconds", dimensions: [("method", method)])
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return response
     }
 }

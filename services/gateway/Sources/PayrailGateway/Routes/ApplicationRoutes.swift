@@ -55,7 +55,8 @@ enum ApplicationRoutes {
         guard amount > 0 else { throw APIError.invalid("amount", "must be a positive number of fen") }
         let description = try fields.requiredString("description", maximum: 80)
         guard !description.isEmpty else { throw APIError.invalid("description", "must not be empty") }
-        let receivers = fields.has("receivers") ? try Receivers.parse(try fields.array("receivers"), param: "receivers") : []
+        let receivers =
+            fields.has("receivers") ? try Receivers.parse(try fields.array("receivers"), param: "receivers") : []
         let created = try await gateway.settlements.request(
             merchant: merchant, order: order,
             NewSettlement(outSettleNo: number, amount: .fen(amount), receivers: receivers))

@@ -137,7 +137,8 @@ enum OrderRoutes {
         }
         let status = request.query("status")
         if let status, OrderStatus(rawValue: status) == nil {
-            throw APIError.invalid("status", "must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            let known = OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")
+            throw APIError.invalid("status", "must be one of \(known)")
         }
         let createdGTE = try request.queryInteger("created_gte", in: 0...Int64.max)
         let createdLT = try request.queryInteger("created_lt", in: 0...Int64.max)
@@ -192,7 +193,8 @@ enum Prefer {
             guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "wait" else {
                 continue
             }
-            let text = parts[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            let text = parts[1].trimmingCharacters(in: .whitespaces)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             guard let seconds = Int(text), seconds >= 0 else { continue }
             return min(seconds, maximum)
         }
@@ -231,7 +233,9 @@ enum Validate {
         }
         var plain: [String: Any] = [:]
         if let value = object["auto_settle"], value != .null {
-            guard case .bool(let auto) = value else { throw APIError.invalid("settlement_hints", "auto_settle must be a boolean") }
+            guard case .bool(let auto) = value else {
+                throw APIError.invalid("settlement_hints", "auto_settle must be a boolean")
+            }
             plain["auto_settle"] = auto
         }
         if object["receivers"] != nil && object["receivers"] != .null {
@@ -259,7 +263,8 @@ enum Receivers {
                 case .integer(let amount)? = members["amount"], amount > 0,
                 members.keys.allSatisfy({ $0 == "account" || $0 == "amount" })
             else {
-                throw APIError.invalid(param, "each receiver must be {\"account\": 1-32 characters, \"amount\": positive fen}")
+                throw APIError.invalid(
+                    param, "each receiver must be {\"account\": 1-32 characters, \"amount\": positive fen}")
             }
             return SettlementReceiver(account: account, amount: .fen(amount))
         }
