@@ -196,7 +196,7 @@ struct PaymentFlowTests {
             _ = try await harness.waitForOrder(created.id, "paid") { $0.status == .paid }
             let (_, text) = try await harness.send(
                 "GET", harness.sandboxURL + "/sandbox/orders/\(try #require(awaiting.providerOrderID))")
-            #expect(text.contains(created.id.rawValue))
+            #expect(text.contains(created.outOrderNo), "the provider knows the order by the merchant's number on every retry")
         }
     }
 

@@ -71,6 +71,16 @@ public final class RefundRepository: Sendable {
         }
     }
 
+    /// A merchant's refund by its own number (the number the provider knows it by); `not_found` when none.
+    public func find(merchant: MerchantID, outRefundNo: String) async throws -> ApplicationRecord {
+        try await database.read { db in
+            guard let record = try ApplicationEngine.fetch(.refund, merchant: merchant, number: outRefundNo, in: db) else {
+                throw DomainFailures.notFound("refund", outRefundNo)
+            }
+            return record
+        }
+    }
+
     /// Any refund by id, for the services acting on provider results.
     public func get(_ id: RefundID) async throws -> ApplicationRecord {
         try await database.read { db in try ApplicationEngine.fetch(.refund, id: id.rawValue, in: db) }

@@ -66,6 +66,16 @@ public final class SettlementRepository: Sendable {
         }
     }
 
+    /// A merchant's settlement by its own number (the number the provider knows it by); `not_found` when none.
+    public func find(merchant: MerchantID, outSettleNo: String) async throws -> ApplicationRecord {
+        try await database.read { db in
+            guard let record = try ApplicationEngine.fetch(.settlement, merchant: merchant, number: outSettleNo, in: db) else {
+                throw DomainFailures.notFound("settlement", outSettleNo)
+            }
+            return record
+        }
+    }
+
     /// Any settlement by id, for the services acting on provider results.
     public func get(_ id: SettlementID) async throws -> ApplicationRecord {
         try await database.read { db in try ApplicationEngine.fetch(.settlement, id: id.rawValue, in: db) }

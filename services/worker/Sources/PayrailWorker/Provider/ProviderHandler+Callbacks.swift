@@ -24,12 +24,12 @@ extension ProviderHandler {
         case "refund", "settlement":
             let record: ApplicationRecord
             do {
+                // The provider knows refunds and settlements by the merchant's numbers (the worker sends them).
+                guard let merchant else { return try await unknown(callback) }
                 if callback.kind == "refund" {
-                    guard let id = RefundID(callback.number) else { return try await unknown(callback) }
-                    record = try await refunds.get(id)
+                    record = try await refunds.find(merchant: merchant, outRefundNo: callback.number)
                 } else {
-                    guard let id = SettlementID(callback.number) else { return try await unknown(callback) }
-                    record = try await settlements.get(id)
+                    record = try await settlements.find(merchant: merchant, outSettleNo: callback.number)
                 }
             } catch let error as DomainError where error.code == "not_found" {
                 return try await unknown(callback)

@@ -140,7 +140,7 @@ public final class ProviderHandler: Sendable {
             return
         }
         let request = CreateOrderRequest(
-            orderNumber: id.rawValue, amount: order.amount, subject: Self.clip(order.subject, characters: 42, bytes: 128),
+            orderNumber: order.outOrderNo, amount: order.amount, subject: Self.clip(order.subject, characters: 42, bytes: 128),
             description: order.body.flatMap { $0.isEmpty ? nil : Self.clip($0, characters: 42, bytes: 128) },
             expiresAfterSeconds: Int(remaining), notifyURL: configuration.douyinNotifyURL)
         let params: PayParams
@@ -170,7 +170,7 @@ public final class ProviderHandler: Sendable {
         }
         let expired = nowMillis >= order.expiresAtMillis
         let account = try await directory.connector(for: order)
-        let lookup = try await account.connector.queryOrder(orderNumber: id.rawValue)
+        let lookup = try await account.connector.queryOrder(orderNumber: order.outOrderNo)
         switch lookup {
         case .found(let result):
             switch result.status {
@@ -206,7 +206,7 @@ public final class ProviderHandler: Sendable {
         let account = try await directory.connector(for: order)
         let reason = refund.reason.flatMap { $0.isEmpty ? nil : $0 } ?? "refund"
         let request = CreateRefundRequest(
-            orderNumber: order.id.rawValue, refundNumber: text, amount: refund.amount,
+            orderNumber: order.outOrderNo, refundNumber: refund.outNumber, amount: refund.amount,
             reason: Self.clip(reason, characters: 100, bytes: 300), notifyURL: configuration.douyinNotifyURL,
             afterSettlement: order.balances.settled.isPositive)
         do {
@@ -239,7 +239,8 @@ public final class ProviderHandler: Sendable {
         }
         let account = try await directory.connector(for: order)
         let request = SettleRequest(
-            settlementNumber: text, orderNumber: order.id.rawValue, description: "settlement \(settlement.outNumber)",
+            settlementNumber: settlement.outNumber, orderNumber: order.outOrderNo,
+            description: "settlement \(settlement.outNumber)",
             receivers: settlement.receivers, notifyURL: configuration.douyinNotifyURL)
         do {
             try Task.checkCancellation()  // untyped, so the catch below sees `any Error`
@@ -275,14 +276,14 @@ public final class ProviderHandler: Sendable {
         var fee: Money?
         switch kind {
         case .refund:
-            guard case .found(let result) = try await account.connector.queryRefund(refundNumber: text) else {
+            guard case .found(let result) = try await account.connector.queryRefund(refundNumber: record.outNumber) else {
                 return false
             }
             status = result.status
             amount = result.amount
             message = result.message
         case .settlement:
-            guard case .found(let result) = try await account.connector.querySettlement(settlementNumber: text) else {
+            guard case .found(let result) = try await account.connector.querySettlement(settlementNumber: record.outNumber) else {
                 return false
             }
             status = result.status
