@@ -108,7 +108,7 @@ struct StatusReport {
     struct StoreFigures {
         var webhooksPending = 0
         var webhooksDead = 0
-        var openDifferences: Int?
+        var openDifferences = 0
     }
 
     var services: [StatusProbe.Result]
@@ -123,9 +123,8 @@ struct StatusReport {
                 db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE state IN ('pending', 'leased')") ?? 0
             figures.webhooksDead = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE state = 'dead'") ?? 0
-            if let query = ReconciliationStatus.openDifferencesQuery, try db.tableExists(ReconciliationStatus.table) {
-                figures.openDifferences = try Int.fetchOne(db, sql: query) ?? 0
-            }
+            figures.openDifferences = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM reconciliation_difference WHERE state = 'open'") ?? 0
             return figures
         }
     }
@@ -140,7 +139,7 @@ struct StatusReport {
                 ]
             },
             "webhooks": ["pending": store.webhooksPending, "dead": store.webhooksDead],
-            "reconciliation": ["open_differences": store.openDifferences.map { $0 as Any } ?? NSNull()],
+            "reconciliation": ["open_differences": store.openDifferences],
         ]
     }
 
@@ -159,13 +158,7 @@ struct StatusReport {
         let deadLetters = consumers.reduce(0) { $0 + $1.dead }
         lines.append("dead letters: \(deadLetters)\(deadLetters > 0 ? " (payrailctl events list --state dead)" : "")")
         lines.append("webhook deliveries: \(store.webhooksPending) pending, \(store.webhooksDead) dead")
-        lines.append("open reconciliation differences: \(store.openDifferences.map(String.init) ?? "-")")
+        lines.append("open reconciliation differences: \(store.openDifferences)")
         return lines.joined(separator: "\n")
     }
-}
-
-/// Where open reconciliation differences are counted (set when the reconciler's tables exist).
-enum ReconciliationStatus {
-    static let table = "reconciliation_difference"
-    static let openDifferencesQuery: String? = nil
 }

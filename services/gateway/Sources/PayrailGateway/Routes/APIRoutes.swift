@@ -28,7 +28,8 @@ struct APIRoute: Sendable {
 /// The merchant API's routes (reconciliation reports are wired by the merger from their own module).
 enum APIRoutes {
     /// Every route, in the order the router gets them.
-    static let all: [APIRoute] = OrderRoutes.all + ApplicationRoutes.all + EventRoutes.all + WebhookEndpointRoutes.all
+    static let all: [APIRoute] =
+        OrderRoutes.all + ApplicationRoutes.all + EventRoutes.all + WebhookEndpointRoutes.all + ReconciliationRoutes.all
 
     /// The table of all routes.
     static var table: RouteTable {

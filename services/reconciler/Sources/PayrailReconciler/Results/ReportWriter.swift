@@ -1,4 +1,5 @@
 import Foundation
+import PayrailStore
 
 /// Writes a run's report files: `<reports>/<account>/<yyyyMMdd>/<run>.csv` (one row per difference found or
 /// resolved) and `.json` (the run with its differences).

@@ -40,7 +40,8 @@ public struct ReconciliationRun: Sendable, Equatable {
     public let finishedAtMillis: Int64
     public let durationMillis: Int64
 
-    init(row: Row) throws {
+    /// Reads a `reconciliation_run` row.
+    public init(row: Row) throws {
         guard let id = ReconciliationID(row["id"]), let merchant = MerchantID(row["merchant_id"]),
             let account = ChannelAccountID(row["channel_account_id"])
         else { throw DomainError("corrupt_row", "reconciliation_run '\(row["id"] ?? "")' has a malformed id") }
@@ -67,7 +68,11 @@ public struct ReconciliationRun: Sendable, Equatable {
     }
 
     /// The bill date as `yyyy-MM-dd`.
-    public var billDay: String { BillDay(compact: billDate)?.iso ?? billDate }
+    public var billDay: String {
+        guard billDate.count == 8, billDate.allSatisfy(\.isASCII), billDate.allSatisfy(\.isNumber) else { return billDate }
+        let digits = Array(billDate)
+        return String(digits[0..<4]) + "-" + String(digits[4..<6]) + "-" + String(digits[6..<8])
+    }
 
     /// The JSON shown by the gateway (`GET /v1/reconciliations`) and `payrailctl`.
     public var jsonObject: [String: Any] {
@@ -167,7 +172,8 @@ public struct ReconciliationDifference: Sendable, Equatable {
     }
 
     /// The differences a run found or resolved, with their histories.
-    static func fetch(run: String, in db: Database) throws -> [ReconciliationDifference] {
+    /// The differences a run found or resolved, with their history.
+    public static func fetch(run: String, in db: Database) throws -> [ReconciliationDifference] {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -194,6 +200,12 @@ public struct ReconciliationDetail: Sendable {
     public let run: ReconciliationRun
     /// The differences it found or resolved.
     public let differences: [ReconciliationDifference]
+
+    /// Pairs a run with its differences.
+    public init(run: ReconciliationRun, differences: [ReconciliationDifference]) {
+        self.run = run
+        self.differences = differences
+    }
 
     /// The run's JSON with a `difference_list` array.
     public var jsonObject: [String: Any] {
