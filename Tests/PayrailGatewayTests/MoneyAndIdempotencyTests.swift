@@ -197,10 +197,20 @@ struct MoneyAndIdempotencyTests {
             let noDescription = try await client.call(
                 .post, "/v1/orders/\(id)/settlements", key: fixture.key, json: ["out_settle_no": "ST-0", "amount": 500])
             #expect(noDescription.error("param") == "description")
-            let created = try await client.call(
+            // Douyin settles the receivers' shares exactly, or (finally) everything left: 500 of 1000 is neither.
+            let neither = try await client.call(
                 .post, "/v1/orders/\(id)/settlements", key: fixture.key,
                 json: [
                     "out_settle_no": "ST-1", "amount": 500, "description": "split",
+                    "receivers": [["account": "r1", "amount": 100]],
+                ])
+            #expect(neither.status == .badRequest)
+            #expect(neither.error("code") == "settlement_amount_not_settleable")
+            #expect(neither.error("param") == "amount")
+            let created = try await client.call(
+                .post, "/v1/orders/\(id)/settlements", key: fixture.key,
+                json: [
+                    "out_settle_no": "ST-1", "amount": 1000, "description": "split",
                     "receivers": [["account": "r1", "amount": 100]],
                 ])
             #expect(created.status == .created, "\(created.text)")

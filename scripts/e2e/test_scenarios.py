@@ -2,6 +2,7 @@
 plays Douyin and the shopper, the ingester takes its callbacks, worker replicas move the money and send webhooks
 that a merchant endpoint verifies with `standardwebhooks`; outcomes are checked through the API, the database and
 `payrailctl ledger check`. Each test starts from a fresh data folder on free ports and cleans up."""
+import datetime
 import json
 import os
 import random
@@ -57,6 +58,15 @@ def wait_status(api, path, *statuses, timeout=90):
                       timeout=timeout, what=f"{path} to become {statuses}")
 
 
+def reconcile(stack, sandbox):
+    """`payrailctl reconcile` for today's China Standard Time bills, downloaded from the sandbox; the runs' JSON."""
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).strftime("%Y-%m-%d")
+    proc = stack.ctl("reconcile", "--database", stack.database, "--date", today, "--json", "--quiet",
+                     "--data-dir", str(stack.dir), env=dict(stack.env, PAYRAIL_DOUYIN_BASE_URL=sandbox.url))
+    assert proc.returncode == 0, proc.stderr_text
+    return json.loads(proc.stdout_text)["runs"]
+
+
 def events_of(stack, type_, aggregate):
     return stack.query("SELECT id FROM event WHERE type = ? AND aggregate = ?", type_, aggregate)
 
@@ -100,6 +110,10 @@ def test_happy_path_pay_webhook_partial_and_full_refund_settle(stack, receiver):
     assert status == 200 and {"order.paid", "refund.succeeded", "settlement.succeeded"} <= {e["type"] for e in log["data"]}
     clean, report = ledger_clean(stack)
     assert clean, report
+    runs = reconcile(stack, sandbox)
+    assert [(r["differences"], r["lines"]) for r in runs] == [(0, 5)], runs  # 2 payments, 2 refunds, 1 settlement
+    status, listed = api.get("/v1/reconciliations")
+    assert status == 200 and [r["id"] for r in listed["data"]] == [runs[0]["id"]]
 
 
 def test_duplicate_delayed_dropped_and_reordered_callbacks_make_one_transition_each(stack, receiver):
@@ -226,3 +240,40 @@ def test_graceful_shutdown_with_work_in_flight_loses_nothing(stack, receiver):
     wait_until(lambda: visible <= set(receiver.verified), timeout=120, what="every merchant event delivered")
     clean, report = ledger_clean(stack)
     assert clean, report
+
+
+def test_reconciliation_finds_every_planted_discrepancy_and_heals_what_a_query_can(stack, receiver):
+    api, sandbox, *_ = start_payrail(stack, time_scale=TIME_SCALE)
+    orders = [pay(api, sandbox, create_order(api, receiver, 1000 * (i + 1), number=f"rec-{i}")) for i in range(4)]
+    for order in orders:
+        wait_status(api, f"/v1/orders/{order['id']}", "paid")
+    status, refund = api.post(f"/v1/orders/{orders[3]['id']}/refunds",
+                              {"out_refund_no": "rec-r3", "amount": 400, "reason": "x"})
+    assert status in (200, 201), refund
+    wait_status(api, f"/v1/refunds/{refund['id']}", "succeeded")
+    for discrepancy in [{"kind": "wrong_amount", "bill_type": "payment", "number": "rec-0", "amount_delta": -7},
+                        {"kind": "wrong_status", "bill_type": "payment", "number": "rec-1"},
+                        {"kind": "missing_line", "bill_type": "payment", "number": "rec-2"},
+                        {"kind": "extra_line", "bill_type": "payment", "number": "rec-ghost", "amount": 555},
+                        {"kind": "missing_line", "bill_type": "refund", "number": "rec-r3"}]:
+        status, answer = post_json(sandbox.url + "/sandbox/bills/discrepancies", dict(discrepancy, app_id="tt_e2e_stack"))
+        assert status == 201, answer
+    runs = reconcile(stack, sandbox)
+    assert len(runs) == 1
+    found = sorted((d["bill_type"], d["class"], d["number"]) for d in runs[0]["difference_list"])
+    assert found == sorted([("payment", "amount_mismatch", "rec-0"), ("payment", "status_mismatch", "rec-1"),
+                            ("payment", "missing_at_provider", "rec-2"), ("payment", "missing_in_payrail", "rec-ghost"),
+                            ("refund", "missing_at_provider", "rec-r3")]), found
+    # The healable one with a Payrail object (the status mismatch) is queried by the worker through the outbox.
+    queried = stack.query("SELECT payload FROM event WHERE type = 'provider.query_requested'")
+    assert [json.loads(p[0])["object_id"] for p in queried] == [orders[1]["id"]]
+    wait_until(lambda: stack.query("""SELECT d.state FROM delivery d JOIN event e ON e.seq = d.event_seq
+                                      WHERE e.type = 'provider.query_requested' AND d.consumer = 'worker.provider'""")
+               == [("done",)], what="the worker to run the reconciliation's query")
+    # Re-running supersedes: the same differences, not duplicated; the merchant was told once per run.
+    again = reconcile(stack, sandbox)
+    assert again[0]["differences"] == 5
+    assert stack.query("SELECT COUNT(*) FROM reconciliation_difference") == [(5,)]
+    assert stack.query("SELECT status, COUNT(*) FROM reconciliation_run GROUP BY status ORDER BY status") == [
+        ("current", 1), ("superseded", 1)]
+    assert len(stack.query("SELECT event_id FROM merchant_event WHERE type = 'reconciliation.completed'")) == 2

@@ -45,4 +45,22 @@ public enum SettlementRules {
             throw DomainError("receivers_exceed_amount", "receivers' shares exceed the settlement amount")
         }
     }
+
+    /// The provider settles either exactly the receivers' shares (a split that leaves the rest for later) or,
+    /// in the final settlement, everything still settleable (the receivers' shares and the seller's rest).
+    /// Any other amount could not be carried out as asked: `settlement_amount_not_settleable`.
+    public static func validateShape(amount: Money, receivers: [SettlementReceiver], settleable: Money) throws {
+        let shares = receivers.reduce(0) { $0 + $1.amount.minorUnits }
+        guard amount.minorUnits == shares || amount.minorUnits == settleable.minorUnits else {
+            throw DomainError(
+                "settlement_amount_not_settleable",
+                "a settlement is either exactly its receivers' shares (\(shares) fen) or the final one settling "
+                    + "everything left (\(settleable.minorUnits) fen)")
+        }
+    }
+
+    /// Whether a settlement of this amount is the final one (it settles more than the receivers' shares).
+    public static func isFinal(amount: Money, receivers: [SettlementReceiver]) -> Bool {
+        amount.minorUnits > receivers.reduce(0) { $0 + $1.amount.minorUnits }
+    }
 }

@@ -15,12 +15,16 @@ public struct SettleRequest: Sendable, Equatable {
     public var notifyURL: String?
     /// Opaque text echoed in the callback.
     public var passthrough: String?
+    /// Whether this is the final settlement (Douyin `finish`): everything still unsettled goes out, the seller's
+    /// rest included. A non-final one with receivers settles only their shares.
+    public var isFinal: Bool
 
     /// Creates a request.
     public init(
         settlementNumber: String, orderNumber: String, description: String, receivers: [SettlementReceiver] = [],
-        notifyURL: String? = nil, passthrough: String? = nil
+        notifyURL: String? = nil, passthrough: String? = nil, isFinal: Bool = false
     ) {
+        self.isFinal = isFinal
         self.settlementNumber = settlementNumber
         self.orderNumber = orderNumber
         self.description = description

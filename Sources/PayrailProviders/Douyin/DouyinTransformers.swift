@@ -121,6 +121,7 @@ enum DouyinTransformers {
             }
             parameters["settle_params"] = .string(settleParams)
         }
+        if request.isFinal { parameters["finish"] = .string("true") }
         parameters["cp_extra"] = request.passthrough.map(DouyinSignValue.string)
         parameters["notify_url"] = request.notifyURL.map(DouyinSignValue.string)
         return parameters

@@ -88,6 +88,7 @@ public struct APIError: Error, Sendable, Equatable {
         "refund_exceeds_refundable": (.badRequest, "amount"),
         "settlement_exceeds_settleable": (.badRequest, "amount"),
         "settlement_exceeds_amount": (.badRequest, "amount"),
+        "settlement_amount_not_settleable": (.badRequest, "amount"),
         "receivers_exceed_amount": (.badRequest, "receivers"),
         "too_many_receivers": (.badRequest, "receivers"),
         "duplicate_receiver": (.badRequest, "receivers"),

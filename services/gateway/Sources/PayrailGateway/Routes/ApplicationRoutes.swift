@@ -57,6 +57,15 @@ enum ApplicationRoutes {
         guard !description.isEmpty else { throw APIError.invalid("description", "must not be empty") }
         let receivers =
             fields.has("receivers") ? try Receivers.parse(try fields.array("receivers"), param: "receivers") : []
+        // Douyin settles either exactly the receivers' shares or, finally, everything left: refuse any other amount
+        // up front (a repeat of an existing number is answered by the repository as before).
+        if (try? await gateway.settlements.find(merchant: merchant, outSettleNo: number)) == nil {
+            let current = try await gateway.orders.find(merchant: merchant, id: order)
+            if current.status.isPaid {
+                try SettlementRules.validateShape(
+                    amount: .fen(amount), receivers: receivers, settleable: current.balances.uncommitted)
+            }
+        }
         let created = try await gateway.settlements.request(
             merchant: merchant, order: order,
             NewSettlement(outSettleNo: number, amount: .fen(amount), receivers: receivers))

@@ -241,7 +241,8 @@ public final class ProviderHandler: Sendable {
         let request = SettleRequest(
             settlementNumber: settlement.outNumber, orderNumber: order.outOrderNo,
             description: "settlement \(settlement.outNumber)",
-            receivers: settlement.receivers, notifyURL: configuration.douyinNotifyURL)
+            receivers: settlement.receivers, notifyURL: configuration.douyinNotifyURL,
+            isFinal: SettlementRules.isFinal(amount: settlement.amount, receivers: settlement.receivers))
         do {
             try Task.checkCancellation()  // untyped, so the catch below sees `any Error`
             _ = try await account.connector.settle(request)
