@@ -2,7 +2,7 @@
 # Payment pipeline benchmark (not a test): payrail-worker replicas + payrail-sandbox on one SQLite file.
 #
 #   scripts/bench/pipeline.sh                 # debug binaries (as built by `swift build`), 1 and 3 replicas
-#   BUILD=release scripts/bench/pipeline.sh   # release binaries (slow to build)
+#   BUILD=release scripts/bench/pipeline.sh   # release binaries in .build-release (slow to build)
 #   ORDERS=300 RATE=200 LATENCY_ORDERS=1000 REPLICA_COUNTS="1 3" BENCH_DIR=/path scripts/bench/pipeline.sh
 #
 # Prints, per replica count: orders/s from order.created to the order.paid webhook (sandbox pays at once), and
@@ -14,10 +14,10 @@ BENCH_DIR=${BENCH_DIR:-$ROOT/.run/bench-pipeline}
 BUILD=${BUILD:-debug}
 mkdir -p "$BENCH_DIR"
 if [ "$BUILD" = release ]; then
-    swift build -c release --product payrail-worker 2>&1 | tail -1
-    swift build -c release --product payrail-sandbox 2>&1 | tail -1
-    swift build -c release --product payrailctl 2>&1 | tail -1
-    BIN=$(swift build -c release --show-bin-path)
+    for product in payrail-worker payrail-sandbox payrailctl; do
+        swift build -c release --product "$product" --scratch-path "$ROOT/.build-release" 2>&1 | tail -1
+    done
+    BIN="$ROOT/.build-release/release"
 else
     BIN=${PAYRAIL_BIN:-$(swift build --show-bin-path)}
 fi
