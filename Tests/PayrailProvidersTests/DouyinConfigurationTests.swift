@@ -24,6 +24,18 @@ import Testing
         #expect(configuration.notifyURLPolicy == (loopback ? .allowLoopbackHTTP : .httpsOnly))
     }
 
+    @Test func plainHTTPNotifyURLsToAnyHostOnlyWhenAskedFor() throws {
+        let compose = try DouyinConfiguration.fromEnvironment([
+            "PAYRAIL_DOUYIN_BASE_URL": "http://payrail-sandbox:8090", "PAYRAIL_DOUYIN_ALLOW_HTTP_NOTIFY": "true",
+        ])
+        #expect(compose.notifyURLPolicy == .allowHTTP)
+        let production = try DouyinConfiguration.fromEnvironment(["PAYRAIL_DOUYIN_ALLOW_HTTP_NOTIFY": "false"])
+        #expect(production.notifyURLPolicy == .httpsOnly)
+        #expect(throws: ConnectorConfigurationError.self) {
+            try DouyinConfiguration.fromEnvironment(["PAYRAIL_DOUYIN_ALLOW_HTTP_NOTIFY": "yes please"])
+        }
+    }
+
     @Test(arguments: ["", "developer.toutiao.com", "ftp://host", "http://", "https://h/x?y=1", "https://u:p@h"])
     func invalidBaseURLsFailWithAClearError(value: String) {
         #expect {

@@ -86,6 +86,16 @@ import Testing
         let error = await connectorError { try await production.createOrder(sampleOrder()) }
         #expect(error == .rejectedBeforeSending(field: "notify_url", message: "must be https on port 443"))
 
+        let privateNetwork = try unreachableConnector(notifyURLPolicy: .allowHTTP)
+        var request = sampleOrder()
+        request.notifyURL = "http://payrail-ingester:8081/callbacks/douyin"
+        guard case .notDelivered? = await connectorError({ try await privateNetwork.createOrder(request) }) else {
+            Issue.record("an http notify_url to any host should pass under allowHTTP")
+            return
+        }
+        let strict = await connectorError { try await production.createOrder(request) }
+        #expect(strict == .rejectedBeforeSending(field: "notify_url", message: "must be https on port 443"))
+
         let local = try unreachableConnector()
         #expect(local.configuration.notifyURLPolicy == .allowLoopbackHTTP)
         guard case .notDelivered? = await connectorError({ try await local.createOrder(sampleOrder()) }) else {

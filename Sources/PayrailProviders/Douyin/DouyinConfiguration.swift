@@ -7,6 +7,9 @@ import Foundation
 public struct DouyinConfiguration: Sendable, Equatable {
     /// The environment variable holding the base URL.
     public static let baseURLVariable = "PAYRAIL_DOUYIN_BASE_URL"
+    /// `PAYRAIL_DOUYIN_ALLOW_HTTP_NOTIFY=true`: accept plain `http` notify URLs to any host (a sandbox on a private
+    /// container network, where the ingester has no certificate). Never for the real provider.
+    public static let allowHTTPNotifyVariable = "PAYRAIL_DOUYIN_ALLOW_HTTP_NOTIFY"
     /// Douyin's production API.
     public static let productionBaseURL = "https://developer.toutiao.com"
 
@@ -55,9 +58,17 @@ public struct DouyinConfiguration: Sendable, Equatable {
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConnectorConfigurationError) -> DouyinConfiguration {
-        guard let value = environment[baseURLVariable] else { return try DouyinConfiguration() }
+        var policy: NotifyURLPolicy?
+        switch environment[allowHTTPNotifyVariable] {
+        case nil, "", "false", "0": policy = nil
+        case "true", "1": policy = .allowHTTP
+        case let other?:
+            throw ConnectorConfigurationError(
+                "invalid_setting", "\(allowHTTPNotifyVariable) must be true or false, got '\(other)'")
+        }
+        guard let value = environment[baseURLVariable] else { return try DouyinConfiguration(notifyURLPolicy: policy) }
         guard !value.isEmpty else { throw invalid("\(baseURLVariable) is set but empty") }
-        return try DouyinConfiguration(baseURL: value)
+        return try DouyinConfiguration(baseURL: value, notifyURLPolicy: policy)
     }
 
     private static func invalid(_ message: String) -> ConnectorConfigurationError {
@@ -75,6 +86,8 @@ public enum NotifyURLPolicy: Sendable, Equatable {
     case httpsOnly
     /// `httpsOnly`, plus `http` to a loopback host on any port (local sandbox runs and tests).
     case allowLoopbackHTTP
+    /// `http` or `https` to any host and port: a sandbox on a private network (`PAYRAIL_DOUYIN_ALLOW_HTTP_NOTIFY`).
+    case allowHTTP
 
     /// Whether a host names this machine's loopback interface.
     static func isLoopbackHost(_ host: String) -> Bool {

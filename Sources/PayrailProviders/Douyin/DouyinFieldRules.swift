@@ -79,6 +79,7 @@ enum DouyinFieldRules {
             throw reject("notify_url", "must be an absolute URL with a host")
         }
         if scheme == "https", components.port == nil || components.port == 443 { return }
+        if policy == .allowHTTP, scheme == "http" || scheme == "https" { return }
         if policy == .allowLoopbackHTTP, scheme == "http" || scheme == "https",
             NotifyURLPolicy.isLoopbackHost(host)
         {
