@@ -41,6 +41,100 @@ struct CSVStreamReader {
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
+    /// The parsing state carried across chunks; a local value, so its fields are checked statically.
+    private struct Machine {
+        let name: String
+        var record: [UInt8] = []
+        var ends: [Int] = []
+        var state = State.fieldStart
+        var line = 1
+        var recordLine = 1
+        var records = 0
+
+        init(name: String) {
+            self.name = name
+            record.reserveCapacity(1024)
+            ends.reserveCapacity(16)
+        }
+
+        mutating func emit(_ body: (Record) throws -> Void) throws {
+            ends.append(record.count)
+            let line = recordLine
+            try record.withUnsafeBufferPointer { bytes in
+                try ends.withUnsafeBufferPointer { ends in try body(Record(bytes: bytes, ends: ends, line: line)) }
+            }
+            records += 1
+            record.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            state = .fieldStart
+            self.line += 1
+            recordLine = self.line
+        }
+
+        mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Record) throws -> Void) throws {
+            let count = bytes.count
+            var position = 0
+            while position < count {
+                switch state {
+                case .fieldStart, .unquoted:
+                    if state == .fieldStart && bytes[position] == 0x22 {
+                        state = .quoted
+                        position += 1
+                        continue
+                    }
+                    // Fast path: copy the run of plain bytes up to the next delimiter in one go.
+                    var end = position
+                    while end < count {
+                        let byte = bytes[end]
+                        if byte == 0x2C || byte == 0x0A { break }
+                        end += 1
+                    }
+                    if end > position {
+                        record.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
+                        state = .unquoted
+                    }
+                    position = end
+                    guard position < count else { return }
+                    if bytes[position] == 0x2C {
+                        ends.append(record.count)
+                        state = .fieldStart
+                    } else {
+                        if state == .unquoted, record.last == 0x0D, record.count > (ends.last ?? 0) {
+                            record.removeLast()
+                        }
+                        try emit(body)
+                    }
+                    position += 1
+                case .quoted:
+                    let byte = bytes[position]
+                    if byte == 0x22 {
+                        state = .quoteInQuoted
+                    } else {
+                        if byte == 0x0A { line += 1 }
+                        record.append(byte)
+                    }
+                    position += 1
+                case .quoteInQuoted:
+                    switch bytes[position] {
+                    case 0x22:
+                        record.append(0x22)
+                        state = .quoted
+                    case 0x2C:
+                        ends.append(record.count)
+                        state = .fieldStart
+                    case 0x0A:
+                        try emit(body)
+                    case 0x0D:
+                        break
+                    default:
+                        throw ReconcileError("bill_corrupt", "\(name): line \(line): text after a closing quote")
+                    }
+                    position += 1
+                }
+            }
+        }
+    }
+
     /// Calls `body` for each record in order; `progress` after each chunk with the bytes read so far.
     func read(
         path: String, progress: (Int64) -> Void = { _ in },
@@ -50,29 +144,8 @@ struct CSVStreamReader {
             throw ReconcileError("bill_unavailable", "\(name): cannot open \(path)")
         }
         defer { try? handle.close() }
-        var record: [UInt8] = []
-        record.reserveCapacity(1024)
-        var ends: [Int] = []
-        ends.reserveCapacity(16)
-        var state = State.fieldStart
-        var line = 1
-        var recordLine = 1
+        var machine = Machine(name: name)
         var total: Int64 = 0
-        var records = 0
-
-        func emit() throws {
-            ends.append(record.count)
-            try record.withUnsafeBufferPointer { bytes in
-                try ends.withUnsafeBufferPointer { ends in
-                    try body(Record(bytes: bytes, ends: ends, line: recordLine))
-                }
-            }
-            records += 1
-            record.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-            state = .fieldStart
-        }
-
         while true {
             let chunk: Data
             do {
@@ -83,83 +156,20 @@ struct CSVStreamReader {
             }
             total += Int64(chunk.count)
             try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let count = bytes.count
-                var position = 0
-                while position < count {
-                    switch state {
-                    case .fieldStart, .unquoted:
-                        if state == .fieldStart && bytes[position] == 0x22 {
-                            state = .quoted
-                            position += 1
-                            continue
-                        }
-                        // Fast path: copy the run of plain bytes up to the next delimiter in one go.
-                        var end = position
-                        while end < count {
-                            let byte = bytes[end]
-                            if byte == 0x2C || byte == 0x0A { break }
-                            end += 1
-                        }
-                        if end > position {
-                            record.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<end]))
-                            state = .unquoted
-                        }
-                        position = end
-                        guard position < count else { break }
-                        if bytes[position] == 0x2C {
-                            ends.append(record.count)
-                            state = .fieldStart
-                        } else {
-                            if state == .unquoted, record.last == 0x0D, record.count > (ends.last ?? 0) {
-                                record.removeLast()
-                            }
-                            try emit()
-                            line += 1
-                            recordLine = line
-                        }
-                        position += 1
-                    case .quoted:
-                        let byte = bytes[position]
-                        if byte == 0x22 {
-                            state = .quoteInQuoted
-                        } else {
-                            if byte == 0x0A { line += 1 }
-                            record.append(byte)
-                        }
-                        position += 1
-                    case .quoteInQuoted:
-                        switch bytes[position] {
-                        case 0x22:
-                            record.append(0x22)
-                            state = .quoted
-                        case 0x2C:
-                            ends.append(record.count)
-                            state = .fieldStart
-                        case 0x0A:
-                            try emit()
-                            line += 1
-                            recordLine = line
-                        case 0x0D:
-                            break
-                        default:
-                            throw ReconcileError(
-                                "bill_corrupt", "\(name): line \(line): text after a closing quote")
-                        }
-                        position += 1
-                    }
-                }
+                try machine.feed(raw.bindMemory(to: UInt8.self), body)
             }
             progress(total)
         }
-        if state == .quoted {
-            throw ReconcileError("bill_truncated", "\(name): the file ends inside a quoted field (line \(recordLine))")
-        }
-        if !record.isEmpty || !ends.isEmpty || state != .fieldStart {
+        if machine.state == .quoted {
             throw ReconcileError(
-                "bill_truncated", "\(name): the last line (\(recordLine)) has no line end: the file is cut short")
+                "bill_truncated", "\(name): the file ends inside a quoted field (line \(machine.recordLine))")
         }
-        return Summary(bytes: total, records: records)
+        if !machine.record.isEmpty || !machine.ends.isEmpty || machine.state != .fieldStart {
+            throw ReconcileError(
+                "bill_truncated",
+                "\(name): the last line (\(machine.recordLine)) has no line end: the file is cut short")
+        }
+        return Summary(bytes: total, records: machine.records)
     }
 }
 

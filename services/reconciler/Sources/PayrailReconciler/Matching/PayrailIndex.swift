@@ -1,6 +1,7 @@
 /// Payrail's succeeded records of one kind around one bill day, packed for a million-line bill: numbers live
 /// back to back in one byte arena, entries are plain structs, and an open-addressing table of entry indexes maps
-/// a number's bytes to its entry. About 60 bytes a record, no per-record allocation.
+/// a number's bytes to its entry. Each slot holds the upper half of the number's hash beside the entry index, so a
+/// probe touches an entry only when the hashes agree. About 70 bytes a record, no per-record allocation.
 struct PayrailIndex {
     /// One record.
     struct Entry {
@@ -22,14 +23,15 @@ struct PayrailIndex {
 
     private(set) var arena: [UInt8] = []
     private(set) var entries: [Entry] = []
-    private var table: [Int32]
+    /// Slots: 0 when empty, else `(hash & 0xffffffff00000000) | (entry index + 1)`.
+    private var table: [UInt64]
     private var mask: Int
 
     /// An empty index sized for about `capacity` records.
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        table = Array(repeating: -1, count: size)
+        table = Array(repeating: 0, count: size)
         mask = size - 1
         entries.reserveCapacity(capacity)
     }
@@ -37,13 +39,12 @@ struct PayrailIndex {
     /// How many records it holds.
     var count: Int { entries.count }
 
-    /// Adds a record; a number already present is ignored (returns false).
-    @discardableResult
+    /// Adds a record. Numbers are unique per merchant in Payrail's tables, so no duplicate check is made (a
+    /// repeated number would be found as its first record).
     mutating func insert(
         number: UnsafeBufferPointer<UInt8>, provider: UnsafeBufferPointer<UInt8>?, amount: Int64, time: Int64,
         fee: Int64?
-    ) -> Bool {
-        if find(number) != nil { return false }
+    ) {
         if entries.count * 2 >= table.count { grow() }
         let numberStart = Int32(arena.count)
         arena.append(contentsOf: number)
@@ -58,19 +59,27 @@ struct PayrailIndex {
             Entry(
                 numberStart: numberStart, numberLength: Int32(number.count), providerStart: providerStart,
                 providerLength: providerLength, amount: amount, time: time, fee: fee ?? Int64.min, seen: 0))
-        place(Int32(entries.count - 1), hash: Self.hash(number))
-        return true
+        place(entries.count - 1, hash: Self.hash(number))
     }
 
     /// The entry index of a number, if present.
     func find(_ number: UnsafeBufferPointer<UInt8>) -> Int? {
-        var slot = Int(truncatingIfNeeded: Self.hash(number)) & mask
-        while true {
-            let index = Int(table[slot])
-            if index < 0 { return nil }
-            let entry = entries[index]
-            if Int(entry.numberLength) == number.count, equals(start: Int(entry.numberStart), number) { return index }
-            slot = (slot + 1) & mask
+        let hash = Self.hash(number)
+        let tag = hash & 0xffff_ffff_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return table.withUnsafeBufferPointer { table in
+            while true {
+                let value = table[slot]
+                if value == 0 { return nil }
+                if value & 0xffff_ffff_0000_0000 == tag {
+                    let index = Int(truncatingIfNeeded: value & 0xffff_ffff) - 1
+                    let entry = entries[index]
+                    if Int(entry.numberLength) == number.count, equals(start: Int(entry.numberStart), number) {
+                        return index
+                    }
+                }
+                slot = (slot + 1) & mask
+            }
         }
     }
 
@@ -112,14 +121,17 @@ struct PayrailIndex {
         }
     }
 
-    private mutating func place(_ index: Int32, hash: UInt64) {
+    private mutating func place(_ index: Int, hash: UInt64) {
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while table[slot] >= 0 { slot = (slot + 1) & mask }
-        table[slot] = index
+        let mask = self.mask
+        table.withUnsafeMutableBufferPointer { table in
+            while table[slot] != 0 { slot = (slot + 1) & mask }
+            table[slot] = (hash & 0xffff_ffff_0000_0000) | UInt64(index + 1)
+        }
     }
 
     private mutating func grow() {
-        table = Array(repeating: -1, count: table.count * 2)
+        table = Array(repeating: 0, count: table.count * 2)
         mask = table.count - 1
         for index in entries.indices {
             let entry = entries[index]
@@ -128,7 +140,7 @@ struct PayrailIndex {
                     UnsafeBufferPointer(
                         rebasing: arena[Int(entry.numberStart)..<Int(entry.numberStart + entry.numberLength)]))
             }
-            place(Int32(index), hash: hash)
+            place(index, hash: hash)
         }
     }
 
