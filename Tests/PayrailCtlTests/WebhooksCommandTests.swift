@@ -54,13 +54,19 @@ struct WebhooksCommandTests {
         #expect(notDead.stderr.contains("not dead"))
         let unknown = try await CtlProcess.run(["webhooks", "replay", "999", "--database", db.path])
         #expect(unknown.status != 0)
-        let ambiguous = try await CtlProcess.run(["webhooks", "replay", "--all", "--event", db.event, "--database", db.path])
+        let ambiguous = try await CtlProcess.run([
+            "webhooks", "replay", "--all", "--event", db.event, "--database", db.path,
+        ])
         #expect(ambiguous.status != 0)
 
-        let replay = try await CtlProcess.run(["webhooks", "replay", "--event", db.event, "--database", db.path, "--json"])
+        let replay = try await CtlProcess.run([
+            "webhooks", "replay", "--event", db.event, "--database", db.path, "--json",
+        ])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stdout.contains("\"replayed\" : 1"))
-        let after = try await CtlProcess.run(["webhooks", "list", "--database", db.path, "--state", "pending", "--json"])
+        let after = try await CtlProcess.run([
+            "webhooks", "list", "--database", db.path, "--state", "pending", "--json",
+        ])
         let pending = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]])
         #expect(pending.count == 1)
         #expect(pending.first?["attempts"] as? Int == 0)

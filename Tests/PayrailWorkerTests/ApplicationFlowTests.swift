@@ -50,7 +50,8 @@ struct ApplicationFlowTests {
             }
             let partially = try await harness.orders.get(order.id)
             #expect(partially.status == .partiallyRefunded)
-            #expect(try await harness.count(type: EventCatalog.providerPollDue, aggregate: "poll:\(refund.record.id)") >= 1)
+            #expect(
+                try await harness.count(type: EventCatalog.providerPollDue, aggregate: "poll:\(refund.record.id)") >= 1)
         }
     }
 
@@ -84,9 +85,10 @@ struct ApplicationFlowTests {
             let awaiting = try await harness.waitForOrder(created.id, "awaiting") { $0.status == .awaitingPayment }
             try await harness.pay(awaiting)
             let request = ProviderQueryRequested(kind: "order", objectID: created.id.rawValue, reason: "operator")
-            try await harness.append(NewEvent(
-                type: EventCatalog.providerQueryRequested, aggregate: "query:\(created.id.rawValue)",
-                payload: Array(try JSONEncoder.eventPayload.encode(request))))
+            try await harness.append(
+                NewEvent(
+                    type: EventCatalog.providerQueryRequested, aggregate: "query:\(created.id.rawValue)",
+                    payload: Array(try JSONEncoder.eventPayload.encode(request))))
             _ = try await harness.waitForOrder(created.id, "paid by query request") { $0.status == .paid }
         }
     }

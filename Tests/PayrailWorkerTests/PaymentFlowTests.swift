@@ -114,15 +114,17 @@ struct PaymentFlowTests {
             wrongApp.appID = "tt_somebody_else"
             wrongAmount.callbackID = "cbk_wrong_amount"
             for payload in [wrongAmount, wrongApp] {
-                try await harness.append(NewEvent(
-                    type: EventCatalog.callbackReceived, aggregate: payload.callbackID,
-                    payload: Array(try JSONEncoder.eventPayload.encode(payload))))
+                try await harness.append(
+                    NewEvent(
+                        type: EventCatalog.callbackReceived, aggregate: payload.callbackID,
+                        payload: Array(try JSONEncoder.eventPayload.encode(payload))))
             }
             _ = try await eventually("two alerts") {
                 try await harness.count(type: DomainEvents.alertRaised) >= 2 ? true : nil
             }
             let codes = try await harness.database.read { db in
-                try String.fetchAll(db, sql: "SELECT json_extract(payload, '$.code') FROM event WHERE type = 'alert.raised'")
+                try String.fetchAll(
+                    db, sql: "SELECT json_extract(payload, '$.code') FROM event WHERE type = 'alert.raised'")
             }
             #expect(Set(codes) == ["callback_amount_mismatch", "callback_app_mismatch"])
             let order = try await harness.orders.get(created.id)
@@ -140,9 +142,10 @@ struct PaymentFlowTests {
             let claim = harness.receiver.received(
                 kind: "payment", number: created.id.rawValue, providerID: awaiting.providerOrderID, status: "paid",
                 amount: .fen(450))
-            try await harness.append(NewEvent(
-                type: EventCatalog.callbackReceived, aggregate: claim.callbackID,
-                payload: Array(try JSONEncoder.eventPayload.encode(claim))))
+            try await harness.append(
+                NewEvent(
+                    type: EventCatalog.callbackReceived, aggregate: claim.callbackID,
+                    payload: Array(try JSONEncoder.eventPayload.encode(claim))))
             _ = try await eventually("the claim handled") {
                 try await harness.scalar(
                     """

@@ -14,7 +14,8 @@ struct ReplicaTests {
             try await harness.startWorker(name: "replica-b")
             var orders: [Order] = []
             for index in 1...8 {
-                orders.append(try await harness.createOrder(Int64(100 + index), notify: harness.receiverURL + "/hooks/n"))
+                orders.append(
+                    try await harness.createOrder(Int64(100 + index), notify: harness.receiverURL + "/hooks/n"))
             }
             for order in orders {
                 let awaiting = try await harness.waitForOrder(order.id, "awaiting") { $0.status == .awaitingPayment }
@@ -36,7 +37,8 @@ struct ReplicaTests {
 
     @Test func rateLimiterHoldsTheLimitAcrossInstancesOnOneDatabase() async throws {
         try await WorkerHarness.with { harness in
-            let other = try await WorkerHarness.openOffPool(harness.folder.appendingPathComponent("payrail.sqlite").path, migrate: false)
+            let other = try await WorkerHarness.openOffPool(
+                harness.folder.appendingPathComponent("payrail.sqlite").path, migrate: false)
             let clock = FixedClock(millis: 1_700_000_000_250)
             let limits = ProviderRateLimits(perSecond: [.queryRefund: 3])
             let first = ProviderRateLimiter(database: harness.database, limits: limits, clock: clock)
@@ -50,12 +52,14 @@ struct ReplicaTests {
             try await first.acquire(appID: "tt_b", operation: .queryRefund)
             try await first.acquire(appID: "tt_a", operation: .queryOrder)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try await harness.scalar(
-                "SELECT used FROM provider_rate_window WHERE app_id = 'tt_a' AND operation = 'query_refund'") == 3)
+            #expect(
+                try await harness.scalar(
+                    "SELECT used FROM provider_rate_window WHERE app_id = 'tt_a' AND operation = 'query_refund'") == 3)
             clock.advance(by: 1000)
             try await fourth.value
-            #expect(try await harness.scalar(
-                "SELECT used FROM provider_rate_window WHERE app_id = 'tt_a' AND operation = 'query_refund'") == 1)
+            #expect(
+                try await harness.scalar(
+                    "SELECT used FROM provider_rate_window WHERE app_id = 'tt_a' AND operation = 'query_refund'") == 1)
         }
     }
 

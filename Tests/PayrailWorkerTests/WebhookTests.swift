@@ -33,7 +33,10 @@ struct WebhookTests {
             #expect(data["id"] as? String == order.id.rawValue)
             _ = try await eventually("attempts recorded") {
                 try await harness.scalar(
-                    "SELECT COUNT(*) FROM webhook_attempt a JOIN webhook_delivery d ON d.id = a.delivery_id WHERE d.state = 'succeeded'"
+                    """
+                    SELECT COUNT(*) FROM webhook_attempt a JOIN webhook_delivery d ON d.id = a.delivery_id
+                    WHERE d.state = 'succeeded'
+                    """
                 ) == 3 ? true : nil
             }
             let failed = try await harness.scalar(
@@ -65,8 +68,9 @@ struct WebhookTests {
                     arguments: [order.id.rawValue])
             }
             let payload = #"{"event_id":"\#(try #require(eventID))","merchant_id":"\#(harness.merchant.rawValue)"}"#
-            try await harness.append(NewEvent(
-                type: EventCatalog.webhookRedeliverRequested, aggregate: "redeliver:\(eventID!)", json: payload))
+            try await harness.append(
+                NewEvent(
+                    type: EventCatalog.webhookRedeliverRequested, aggregate: "redeliver:\(eventID!)", json: payload))
             _ = try await eventually("redelivered") {
                 try await harness.scalar("SELECT COUNT(*) FROM webhook_delivery WHERE state = 'succeeded'") == 1
                     ? true : nil

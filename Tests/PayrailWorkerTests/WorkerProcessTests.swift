@@ -55,7 +55,8 @@ struct WorkerProcessTests {
             }
             var orders: [Order] = []
             for index in 1...10 {
-                orders.append(try await harness.createOrder(Int64(200 + index), notify: harness.receiverURL + "/hooks/p"))
+                orders.append(
+                    try await harness.createOrder(Int64(200 + index), notify: harness.receiverURL + "/hooks/p"))
             }
             let heldByDoomed = """
                 SELECT COUNT(*) FROM delivery WHERE consumer = 'worker.provider' AND state = 'leased'
@@ -90,8 +91,13 @@ struct WorkerProcessTests {
             #expect(try await LedgerCheck.run(harness.database).isEmpty)
 
             // What the killed replica held was taken over: claimed again, finished once.
-            #expect(try await harness.scalar(
-                "SELECT COUNT(*) FROM delivery WHERE consumer = 'worker.provider' AND attempts > 1 AND state = 'done'") > 0)
+            #expect(
+                try await harness.scalar(
+                    """
+                    SELECT COUNT(*) FROM delivery WHERE consumer = 'worker.provider' AND attempts > 1
+                        AND state = 'done'
+                    """
+                ) > 0)
 
             // SIGTERM: graceful shutdown, exit status 0.
             let running = try #require(survivor)

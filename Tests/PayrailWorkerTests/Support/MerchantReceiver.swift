@@ -108,7 +108,8 @@ final class MerchantReceiver: Sendable {
         await state.countCallback()
     }
 
-    func received(kind: String, number: String, providerID: String?, status: String, amount: Money?) -> CallbackReceived {
+    func received(kind: String, number: String, providerID: String?, status: String, amount: Money?) -> CallbackReceived
+    {
         CallbackReceived(
             callbackID: "cbk_\(UUID().uuidString.lowercased())", provider: "douyin",
             channelAccountID: account.rawValue, merchantID: merchant.rawValue, appID: appID, kind: kind,

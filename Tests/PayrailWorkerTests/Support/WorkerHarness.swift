@@ -141,11 +141,12 @@ final class WorkerHarness: Sendable {
         let quiet = logger
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    let database = try PayrailDatabase(settings: DatabaseSettings(path: path), logger: quiet)
-                    if migrate { _ = try database.migrate(logger: quiet) }
-                    return database
-                })
+                continuation.resume(
+                    with: Result {
+                        let database = try PayrailDatabase(settings: DatabaseSettings(path: path), logger: quiet)
+                        if migrate { _ = try database.migrate(logger: quiet) }
+                        return database
+                    })
             }
         }
     }
@@ -202,7 +203,8 @@ final class WorkerHarness: Sendable {
 
     /// Waits until the order satisfies `condition`.
     func waitForOrder(
-        _ id: OrderID, _ what: String, timeout: Duration = .seconds(30), _ condition: @escaping @Sendable (Order) -> Bool
+        _ id: OrderID, _ what: String, timeout: Duration = .seconds(30),
+        _ condition: @escaping @Sendable (Order) -> Bool
     ) async throws -> Order {
         try await eventually(what, timeout: timeout) {
             let order = try await self.orders.get(id)
@@ -213,7 +215,8 @@ final class WorkerHarness: Sendable {
     /// The simulated user pays the order at the sandbox.
     func pay(_ order: Order) async throws {
         guard let providerID = order.providerOrderID else { throw HarnessError("order has no provider id") }
-        let (status, text) = try await send("POST", sandboxURL + "/sandbox/orders/\(providerID)/pay", body: "{\"way\":1}")
+        let (status, text) = try await send(
+            "POST", sandboxURL + "/sandbox/orders/\(providerID)/pay", body: "{\"way\":1}")
         guard status == 200 else { throw HarnessError("pay answered \(status): \(text)") }
     }
 
@@ -245,7 +248,8 @@ final class WorkerHarness: Sendable {
     /// Event types of an aggregate, in order.
     func eventTypes(aggregate: String) async throws -> [String] {
         try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT type FROM event WHERE aggregate = ? ORDER BY seq", arguments: [aggregate])
+            try String.fetchAll(
+                db, sql: "SELECT type FROM event WHERE aggregate = ? ORDER BY seq", arguments: [aggregate])
         }
     }
 
@@ -254,7 +258,8 @@ final class WorkerHarness: Sendable {
         try await database.read { db in
             if let aggregate {
                 return try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM event WHERE type = ? AND aggregate = ?", arguments: [type, aggregate]) ?? 0
+                    db, sql: "SELECT COUNT(*) FROM event WHERE type = ? AND aggregate = ?",
+                    arguments: [type, aggregate]) ?? 0
             }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE type = ?", arguments: [type]) ?? 0
         }

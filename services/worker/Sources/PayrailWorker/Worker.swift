@@ -36,11 +36,13 @@ public struct WorkerServices: Sendable {
         }
         let outbox = store.outbox
         let owner = owner ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
-        let limiter = ProviderRateLimiter(database: outbox.database, limits: configuration.rateLimits, clock: outbox.clock)
+        let limiter = ProviderRateLimiter(
+            database: outbox.database, limits: configuration.rateLimits, clock: outbox.clock)
         let directory = ConnectorDirectory(
             channels: ChannelAccountRepository(database: outbox.database, clock: outbox.clock), secrets: secrets,
             configuration: configuration.douyin, limiter: limiter, client: client, logger: logger)
-        let handler = ProviderHandler(outbox: outbox, directory: directory, configuration: configuration, logger: logger)
+        let handler = ProviderHandler(
+            outbox: outbox, directory: directory, configuration: configuration, logger: logger)
         let wake = ChangeSignal()
         let fanOut = WebhookFanOut(
             database: outbox.database, secrets: secrets, clock: outbox.clock,
@@ -55,7 +57,8 @@ public struct WorkerServices: Sendable {
         webhooks = ConsumerRunner(
             outbox: outbox,
             configuration: ConsumerConfiguration(
-                consumer: EventCatalog.webhookConsumer, owner: owner, concurrency: 4, lease: configuration.providerLease,
+                consumer: EventCatalog.webhookConsumer, owner: owner, concurrency: 4,
+                lease: configuration.providerLease,
                 poisonAttempts: 20, idlePoll: configuration.idlePoll),
             logger: logger, handler: { try await fanOut.handle($0) })
         dispatcher = WebhookDispatcher(

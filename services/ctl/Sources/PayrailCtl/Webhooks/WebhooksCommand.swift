@@ -68,7 +68,10 @@ struct WebhooksListCommand: AsyncParsableCommand {
             return
         }
         for object in objects {
-            print("\(object["id"]!)  \(object["state"]!)  attempts=\(object["attempts"]!)  \(object["event_id"]!)  \(object["url"]!)")
+            print(
+                "\(object["id"]!)  \(object["state"]!)  attempts=\(object["attempts"]!)  "
+                    + "\(object["event_id"]!)  \(object["url"]!)"
+            )
         }
     }
 }
@@ -78,7 +81,8 @@ struct WebhooksReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Replay dead webhook deliveries: one by id, those of an event, or --all (optionally one merchant's).",
-        discussion: "Replayed deliveries become pending at once with their attempt count reset; a running worker sends them.")
+        discussion:
+            "Replayed deliveries become pending at once with their attempt count reset; a running worker sends them.")
 
     static let states = ["pending", "leased", "succeeded", "dead"]
 
@@ -111,16 +115,19 @@ struct WebhooksReplayCommand: AsyncParsableCommand {
         let (deliveryID, event, merchant) = (deliveryID, event, merchant)
         let count = try await database.write { db -> Int in
             if let deliveryID {
-                guard let state = try String.fetchOne(
-                    db, sql: "SELECT state FROM webhook_delivery WHERE id = ?", arguments: [deliveryID])
+                guard
+                    let state = try String.fetchOne(
+                        db, sql: "SELECT state FROM webhook_delivery WHERE id = ?", arguments: [deliveryID])
                 else { throw CommandFailure("no webhook delivery with id \(deliveryID)") }
                 guard state == "dead" else {
-                    throw CommandFailure("webhook delivery \(deliveryID) is \(state), not dead: only dead deliveries replay")
+                    throw CommandFailure(
+                        "webhook delivery \(deliveryID) is \(state), not dead: only dead deliveries replay")
                 }
             }
             try db.execute(
                 sql: """
-                    UPDATE webhook_delivery SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
+                    UPDATE webhook_delivery SET state = 'pending', attempts = 0, next_attempt_at = ?,
+                        lease_owner = NULL,
                         lease_expires_at = NULL, updated_at = ?
                     WHERE state = 'dead' AND (? IS NULL OR id = ?) AND (? IS NULL OR event_id = ?)
                         AND (? IS NULL OR merchant_id = ?)

@@ -58,7 +58,8 @@ public final class ConnectorDirectory: Sendable {
     public func connector(for order: Order) async throws -> AccountConnector {
         let account = try await account(for: order)
         guard account.provider == .douyin else {
-            throw WorkerFailure.permanent("unsupported_provider", "provider \(account.provider.rawValue) is not supported")
+            throw WorkerFailure.permanent(
+                "unsupported_provider", "provider \(account.provider.rawValue) is not supported")
         }
         let stored = try await channels.douyinCredentials(account.id, secrets: secrets)
         let credentials: PayrailProviders.DouyinCredentials

@@ -89,7 +89,8 @@ public final class ProviderHandler: Sendable {
                 final = false
             }
             if isPoll, !final {
-                try await schedulePoll(kind: request.kind, objectID: request.objectID, attempt: (request.attempt ?? 0) + 1)
+                try await schedulePoll(
+                    kind: request.kind, objectID: request.objectID, attempt: (request.attempt ?? 0) + 1)
             }
             return .done
         default:
@@ -140,7 +141,8 @@ public final class ProviderHandler: Sendable {
             return
         }
         let request = CreateOrderRequest(
-            orderNumber: order.outOrderNo, amount: order.amount, subject: Self.clip(order.subject, characters: 42, bytes: 128),
+            orderNumber: order.outOrderNo, amount: order.amount,
+            subject: Self.clip(order.subject, characters: 42, bytes: 128),
             description: order.body.flatMap { $0.isEmpty ? nil : Self.clip($0, characters: 42, bytes: 128) },
             expiresAfterSeconds: Int(remaining), notifyURL: configuration.douyinNotifyURL)
         let params: PayParams
@@ -247,7 +249,8 @@ public final class ProviderHandler: Sendable {
             try Task.checkCancellation()  // untyped, so the catch below sees `any Error`
             _ = try await account.connector.settle(request)
         } catch let error as ConnectorError where !error.isRetrySafe {
-            logger.warning("provider refused the settlement", metadata: ["settlement.id": "\(text)", "error": "\(error)"])
+            logger.warning(
+                "provider refused the settlement", metadata: ["settlement.id": "\(text)", "error": "\(error)"])
             _ = try await settlements.apply(id, .failed(reason: error.message))
             return
         }
@@ -260,7 +263,9 @@ public final class ProviderHandler: Sendable {
         let record: ApplicationRecord
         switch kind {
         case .refund:
-            guard let id = RefundID(text) else { throw WorkerFailure.permanent("bad_id", "'\(text)' is not a refund id") }
+            guard let id = RefundID(text) else {
+                throw WorkerFailure.permanent("bad_id", "'\(text)' is not a refund id")
+            }
             record = try await refunds.get(id)
         case .settlement:
             guard let id = SettlementID(text) else {
@@ -370,8 +375,10 @@ public final class ProviderHandler: Sendable {
             "code": code, "message": message, "merchant_id": merchant.map { $0.rawValue as Any } ?? NSNull(),
             "order_id": order.map { $0.rawValue as Any } ?? NSNull(), "object_id": object,
         ]
-        try await appendOnce(NewEvent(
-            id: "alert-\(key)-\(code)", type: DomainEvents.alertRaised, aggregate: object, json: try Self.json(payload)))
+        try await appendOnce(
+            NewEvent(
+                id: "alert-\(key)-\(code)", type: DomainEvents.alertRaised, aggregate: object,
+                json: try Self.json(payload)))
     }
 
     static func json(_ object: [String: Any]) throws -> String {

@@ -82,7 +82,8 @@ public final class WebhookDispatcher: Service, Sendable {
                 let free = configuration.webhookConcurrency - (await inFlight.total)
                 if free > 0 {
                     do {
-                        claimed = try await claim(max: free, saturated: await inFlight.saturated(configuration.webhookPerMerchant))
+                        claimed = try await claim(
+                            max: free, saturated: await inFlight.saturated(configuration.webhookPerMerchant))
                     } catch {
                         logger.error("claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
@@ -134,7 +135,8 @@ public final class WebhookDispatcher: Service, Sendable {
         let lease = "\(owner):\(UUID().uuidString.prefix(8))"
         let expires = now + configuration.webhookLease.milliseconds
         let perMerchant = configuration.webhookPerMerchant
-        let excluded = saturated.isEmpty ? "" : "AND merchant_id NOT IN (\(saturated.map { _ in "?" }.joined(separator: ",")))"
+        let excluded =
+            saturated.isEmpty ? "" : "AND merchant_id NOT IN (\(saturated.map { _ in "?" }.joined(separator: ",")))"
         return try await database.write { db in
             var arguments: StatementArguments = [lease, expires, now, now, now]
             arguments += StatementArguments(saturated)
@@ -225,7 +227,8 @@ public final class WebhookDispatcher: Service, Sendable {
             data = current
         }
         let object: [String: Any] = ["id": eventID, "type": stored.type, "created": stored.occurredAt, "data": data]
-        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        return Array(
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
     /// The object's current state, for orders, refunds and settlements that still exist.
@@ -304,7 +307,8 @@ public final class WebhookDispatcher: Service, Sendable {
             } else if state == "dead" {
                 WorkerMetrics.shared.webhooksDead.increment()
                 logger.warning(
-                    "webhook delivery is dead", metadata: ["webhook.delivery": "\(delivery.id)", "error": "\(clipped ?? "")"])
+                    "webhook delivery is dead",
+                    metadata: ["webhook.delivery": "\(delivery.id)", "error": "\(clipped ?? "")"])
             }
         } catch {
             logger.error("recording a webhook attempt failed", metadata: ["error": "\(error)"])

@@ -55,8 +55,9 @@ public final class WebhookFanOut: Sendable {
         let (endpoints, firstDelay) = (self.endpoints, self.firstDelay)
         let now = clock.nowMillis()
         let created = try await database.write { db -> Int in
-            let existing = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ?", arguments: [eventID]) ?? 0
+            let existing =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ?", arguments: [eventID]) ?? 0
             if existing > 0 { return 0 }
             return try Self.insertDeliveries(
                 eventID: eventID, endpoints: endpoints, availableAt: now + Int64(firstDelay.milliseconds),
@@ -75,16 +76,18 @@ public final class WebhookFanOut: Sendable {
             let owner = try String.fetchOne(
                 db, sql: "SELECT merchant_id FROM merchant_event WHERE event_id = ?", arguments: [eventID])
             guard owner == merchantID else { return 0 }
-            let existing = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ? AND merchant_id = ?",
-                arguments: [eventID, merchantID]) ?? 0
+            let existing =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ? AND merchant_id = ?",
+                    arguments: [eventID, merchantID]) ?? 0
             if existing == 0 {
                 return try Self.insertDeliveries(
                     eventID: eventID, endpoints: endpoints, availableAt: now, nowMillis: now, in: db)
             }
             try db.execute(
                 sql: """
-                    UPDATE webhook_delivery SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
+                    UPDATE webhook_delivery SET state = 'pending', attempts = 0, next_attempt_at = ?,
+                        lease_owner = NULL,
                         lease_expires_at = NULL, updated_at = ?
                     WHERE event_id = ? AND merchant_id = ? AND state IN ('succeeded', 'dead')
                     """,
@@ -99,13 +102,14 @@ public final class WebhookFanOut: Sendable {
     static func insertDeliveries(
         eventID: String, endpoints: WebhookEndpointRepository, availableAt: Int64, nowMillis: Int64, in db: Database
     ) throws -> Int {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT m.merchant_id, m.type, e.payload FROM merchant_event m JOIN event e ON e.id = m.event_id
-                WHERE m.event_id = ?
-                """,
-            arguments: [eventID])
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT m.merchant_id, m.type, e.payload FROM merchant_event m JOIN event e ON e.id = m.event_id
+                    WHERE m.event_id = ?
+                    """,
+                arguments: [eventID])
         else { return 0 }
         let merchantText: String = row["merchant_id"]
         let type: String = row["type"]
@@ -121,11 +125,12 @@ public final class WebhookFanOut: Sendable {
         {
             targets.append((nil, notify))
         }
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts, next_attempt_at,
-                created_at, updated_at)
-            VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-            """)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts, next_attempt_at,
+                    created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                """)
         for target in targets {
             try insert.execute(arguments: [
                 eventID, merchantText, target.endpoint, target.url, availableAt, nowMillis, nowMillis,
