@@ -3,6 +3,7 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import PayrailCore
+import PayrailSigning
 import PayrailStore
 
 /// `/v1/orders`: create (optionally waiting for pay parameters), fetch, list, close.
@@ -205,11 +206,11 @@ enum Prefer {
 /// Checks of merchant annotations.
 enum Validate {
     /// Metadata: an object of at most 20 string values, keys 1–40 characters, values at most 500.
-    static func metadata(_ object: [String: JSONValue]?) throws -> String {
+    static func metadata(_ object: JSONObject?) throws -> String {
         guard let object else { return "{}" }
-        guard object.count <= 20 else { throw APIError.invalid("metadata", "must have at most 20 keys") }
+        guard object.members.count <= 20 else { throw APIError.invalid("metadata", "must have at most 20 keys") }
         var plain: [String: String] = [:]
-        for (key, value) in object {
+        for (key, value) in object.members.map({ ($0.key, $0.value) }) {
             guard (1...40).contains(key.count) else {
                 throw APIError.invalid("metadata", "keys must be 1-40 characters")
             }
@@ -223,9 +224,9 @@ enum Validate {
 
     /// Settlement hints: `{"auto_settle": bool, "receivers": [{"account", "amount"}] (≤ 4)}`, kept for the
     /// merchant's later settlement; the amounts may not exceed the order's.
-    static func settlementHints(_ object: [String: JSONValue]?, orderAmount: Int64) throws -> String? {
+    static func settlementHints(_ object: JSONObject?, orderAmount: Int64) throws -> String? {
         guard let object else { return nil }
-        let fields = JSONFields(members: object)
+        let fields = JSONFields(object: object)
         do {
             try fields.allowOnly(["auto_settle", "receivers"])
         } catch {
@@ -260,8 +261,8 @@ enum Receivers {
         return try values.map { value in
             guard case .object(let members) = value,
                 case .string(let account)? = members["account"], (1...32).contains(account.count),
-                case .integer(let amount)? = members["amount"], amount > 0,
-                members.keys.allSatisfy({ $0 == "account" || $0 == "amount" })
+                let amount = members["amount"].flatMap(JSONFields.integer), amount > 0,
+                members.members.allSatisfy({ $0.key == "account" || $0.key == "amount" })
             else {
                 throw APIError.invalid(
                     param, "each receiver must be {\"account\": 1-32 characters, \"amount\": positive fen}")

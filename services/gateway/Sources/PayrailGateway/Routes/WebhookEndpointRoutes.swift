@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PayrailCore
+import PayrailSigning
 import PayrailStore
 
 /// A merchant's webhook endpoints; the signing secret is shown only when created or rotated.
