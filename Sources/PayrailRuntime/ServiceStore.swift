@@ -43,21 +43,19 @@ public struct ServiceStore: Sendable {
 
     /// The internal event key ring from `PAYRAIL_EVENT_KEYS` (`kid:base64secret,…`, the first signs).
     public static func eventKeyRing(_ environment: RuntimeEnvironment) throws -> EventKeyRing {
-        let text = try environment.required("PAYRAIL_EVENT_KEYS", "the internal event key ring, kid:base64secret,...")
         do {
-            return try EventKeyRing(parsing: text)
-        } catch let error as SigningError {
-            throw ValidationError("PAYRAIL_EVENT_KEYS: \(error.message)")
+            return try KeyRingEnvironment.eventKeyRing(environment.values)
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 
     /// The master key box from `PAYRAIL_MASTER_KEY` (`kid:base64-of-32-bytes,…`, the first seals).
     public static func secretBox(_ environment: RuntimeEnvironment) throws -> SecretBox {
-        let text = try environment.required("PAYRAIL_MASTER_KEY", "the master key ring sealing secrets at rest")
         do {
-            return try SecretBox(parsing: text)
-        } catch let error as SigningError {
-            throw ValidationError("PAYRAIL_MASTER_KEY: \(error.message)")
+            return try KeyRingEnvironment.secretBox(environment.values)
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 }

@@ -8,30 +8,27 @@ import PayrailStore
 enum DomainSupport {
     /// The master key ring from `PAYRAIL_MASTER_KEY`, with a clear error when missing or malformed.
     static func secretBox(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
-        guard let text = environment["PAYRAIL_MASTER_KEY"], !text.isEmpty else {
-            throw CommandFailure("PAYRAIL_MASTER_KEY is not set (kid:base64-of-32-bytes[,kid:...]); cannot seal secrets")
-        }
         do {
-            return try SecretBox(parsing: text)
-        } catch let error as SigningError {
-            throw CommandFailure("PAYRAIL_MASTER_KEY: \(error.message)")
+            return try KeyRingEnvironment.secretBox(environment)
+        } catch {
+            throw CommandFailure("\(error.message); cannot seal or open secrets")
+        }
+    }
+
+    /// The event key ring from `PAYRAIL_EVENT_KEYS`, with a clear error when missing or malformed.
+    static func eventKeyRing() throws -> EventKeyRing {
+        do {
+            return try KeyRingEnvironment.eventKeyRing()
+        } catch {
+            throw CommandFailure(error.message)
         }
     }
 
     /// An outbox signing with `PAYRAIL_EVENT_KEYS` and fanning out by Payrail's subscription table.
     static func outbox(_ database: PayrailDatabase, producer: String = "payrailctl") throws -> Outbox {
-        guard let text = ProcessInfo.processInfo.environment["PAYRAIL_EVENT_KEYS"], !text.isEmpty else {
-            throw CommandFailure("PAYRAIL_EVENT_KEYS is not set (kid:base64secret,...)")
-        }
-        let ring: EventKeyRing
-        do {
-            ring = try EventKeyRing(parsing: text)
-        } catch let error as SigningError {
-            throw CommandFailure("PAYRAIL_EVENT_KEYS: \(error.message)")
-        }
-        return Outbox(
-            database: database, signer: EventSigner(ring: ring), subscriptions: .payrail, producer: producer,
-            logger: CommandLogger.make("domain"))
+        Outbox(
+            database: database, signer: EventSigner(ring: try eventKeyRing()), subscriptions: .payrail,
+            producer: producer, logger: CommandLogger.make("domain"))
     }
 
     /// Parses a typed id given on the command line.

@@ -7,22 +7,10 @@ enum ProbeSupport {
     /// The event type every probe event has.
     static let eventType = "probe.event"
 
-    /// The key ring from `PAYRAIL_EVENT_KEYS`, with a clear error when missing or malformed.
-    static func keyRing() throws -> EventKeyRing {
-        guard let text = ProcessInfo.processInfo.environment["PAYRAIL_EVENT_KEYS"], !text.isEmpty else {
-            throw CommandFailure("PAYRAIL_EVENT_KEYS is not set (kid:base64secret,...)")
-        }
-        do {
-            return try EventKeyRing(parsing: text)
-        } catch let error as SigningError {
-            throw CommandFailure("PAYRAIL_EVENT_KEYS: \(error.message)")
-        }
-    }
-
     /// An outbox whose subscriptions send `probe.*` to each named consumer group.
     static func outbox(_ database: PayrailDatabase, consumers: [String]) throws -> Outbox {
         Outbox(
-            database: database, signer: EventSigner(ring: try keyRing()),
+            database: database, signer: EventSigner(ring: try DomainSupport.eventKeyRing()),
             subscriptions: Subscriptions(consumers.map { Subscription(consumer: $0, eventTypes: ["probe.*"]) }),
             producer: "payrailctl-probe", logger: CommandLogger.make("probe"))
     }

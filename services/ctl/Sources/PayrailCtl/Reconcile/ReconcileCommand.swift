@@ -54,9 +54,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let logger = CommandLogger.make("reconcile")
         let database = try options.openVerified(logger: logger)
-        let outbox = Outbox(
-            database: database, signer: EventSigner(ring: try ProbeSupport.keyRing()), subscriptions: .payrail,
-            producer: "payrailctl", logger: logger)
+        let outbox = try DomainSupport.outbox(database)
         let settings = ReconcilerSettings(
             dataDirectory: dataDir ?? environment["PAYRAIL_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data",
             window: .seconds(windowSeconds))
