@@ -79,6 +79,7 @@ let package = Package(
         .target(
             name: "PayrailRuntime",
             dependencies: [
+                "PayrailCore",
                 "PayrailSigning",
                 "PayrailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PayrailCore
 import PayrailStore
 
 /// What `/readyz` found.
@@ -98,7 +99,7 @@ public struct RequestIDMiddleware<Context: RequestIDContext>: RouterMiddleware {
         if let header, (1...128).contains(header.utf8.count), header.utf8.allSatisfy({ (33...126).contains($0) }) {
             return header
         }
-        return "req_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return "req_" + RandomUUID.compact()
     }
 }
 

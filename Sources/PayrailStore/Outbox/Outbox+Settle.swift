@@ -95,17 +95,57 @@ extension Outbox {
     /// Records several settlements inside the caller's transaction, each fenced by its own lease: a lost lease
     /// fails only that item (its fenced update changed nothing) and is reported at its index; any other error
     /// throws and the caller's transaction must not commit.
+    ///
+    /// Acks are the common case and are written with one fenced statement per claim (all deliveries of one claim
+    /// share its lease owner), not one statement each.
     public func settle(in db: Database, _ items: [DeliverySettlement]) throws -> [StoreError?] {
-        var results: [StoreError?] = []
-        results.reserveCapacity(items.count)
-        for item in items {
+        var results = [StoreError?](repeating: nil, count: items.count)
+        var acksByOwner: [String: [(index: Int, id: Int64)]] = [:]
+        for (index, item) in items.enumerated() {
+            if case .ack = item.settlement {
+                acksByOwner[item.lease.owner, default: []].append((index, item.lease.deliveryID))
+                continue
+            }
             do {
                 try settle(in: db, item)
-                results.append(nil)
             } catch let error as StoreError where error.code == "lease_lost" {
-                results.append(error)
+                results[index] = error
+            }
+        }
+        for (owner, acks) in acksByOwner {
+            for start in stride(from: 0, to: acks.count, by: Self.ackChunk) {
+                let chunk = acks[start..<min(start + Self.ackChunk, acks.count)]
+                let acked = try ackAll(in: db, owner: owner, ids: chunk.map(\.id))
+                for (index, id) in chunk where !acked.contains(id) {
+                    results[index] = StoreError(
+                        "lease_lost",
+                        "delivery \(id) is no longer leased by this owner (the lease ran out and was taken)")
+                }
             }
         }
         return results
+    }
+
+    /// The most deliveries one ack statement names.
+    static let ackChunk = 500
+
+    /// Marks the given deliveries done where `owner` still holds their lease; returns the ids it marked.
+    private func ackAll(in db: Database, owner: String, ids: [Int64]) throws -> Set<Int64> {
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        var arguments: StatementArguments = [clock.nowMillis(), owner]
+        _ = arguments.append(contentsOf: StatementArguments(ids))
+        let acked = try Int64.fetchSet(
+            db,
+            sql: """
+                UPDATE delivery SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+                WHERE lease_owner = ? AND state = 'leased' AND id IN (\(placeholders))
+                RETURNING id
+                """,
+            arguments: arguments)
+        if !acked.isEmpty {
+            metrics.acked.increment(by: acked.count)
+            notifyAfterCommit(db)
+        }
+        return acked
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import PayrailCore
 import PayrailSigning
 
 /// The SQLite outbox (DESIGN.md §3): append inside the caller's transaction, claim with one
@@ -49,7 +50,7 @@ public final class Outbox: Sendable {
         }
         let now = clock.nowMillis()
         let fields = SignedEventFields(
-            id: event.id ?? UUID().uuidString.lowercased(), type: event.type, aggregate: event.aggregate,
+            id: event.id ?? RandomUUID.string(), type: event.type, aggregate: event.aggregate,
             occurredAtMillis: now, producer: producer, payload: event.payload)
         let signature = signer.sign(fields)
         do {

@@ -337,4 +337,22 @@ struct OutboxConformanceTests {
             #expect(try await backend.stats(of: "billing")?.done == 2)
         }
     }
+
+    @Test(arguments: OutboxBackendFactory.all)
+    func acksOfOneClaimAreFencedOneByOneEvenWhenWrittenTogether(_ factory: OutboxBackendFactory) async throws {
+        try await withBackend(factory) { _, backend, clock in
+            _ = try await backend.append([orderCreated("o-1"), orderCreated("o-2"), orderCreated("o-3")])
+            let batch = try await backend.claim("billing", owner: "A", max: 3, lease: .seconds(5))
+            #expect(batch.count == 3)
+            clock.advance(.seconds(6))
+            // All three leases ran out; B takes over only the first (max 1). A's acks: the first is lost, the
+            // other two (still leased by A's claim, nobody took them) land.
+            let takenOver = try await backend.claim("billing", owner: "B", max: 1, lease: .seconds(60))
+            #expect(takenOver.map(\.event.id) == [batch[0].event.id])
+            let results = try await backend.settle(batch.map { DeliverySettlement(lease: $0.lease, settlement: .ack) })
+            #expect(results.map { $0?.code } == ["lease_lost", nil, nil])
+            let stats = try #require(try await backend.stats(of: "billing"))
+            #expect(stats.done == 2 && stats.leased == 1)
+        }
+    }
 }

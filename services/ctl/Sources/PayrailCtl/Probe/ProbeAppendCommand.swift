@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import PayrailStore
 
-/// `payrailctl outbox-probe append`: appends probe events from concurrent writers, one event per transaction.
+/// `payrailctl outbox-probe append`: appends probe events from concurrent writers, one transaction per append of
+/// `--per-transaction` events (one by default).
 struct ProbeAppendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append", abstract: "Append probe events; prints a JSON summary.")
@@ -15,8 +16,11 @@ struct ProbeAppendCommand: AsyncParsableCommand {
     @Option(help: "Append for this many seconds instead of a fixed count.")
     var seconds: Double?
 
-    @Option(help: "Concurrent writers, each appending one event per transaction.")
+    @Option(help: "Concurrent writers, each appending one transaction at a time.")
     var writers = 1
+
+    @Option(help: "Events each transaction appends (a producer that appends several events per transaction).")
+    var perTransaction = 1
 
     @Option(help: "Events are spread over this many aggregates.")
     var aggregates = 1000
@@ -35,12 +39,14 @@ struct ProbeAppendCommand: AsyncParsableCommand {
         let deadline = seconds.map { started + .milliseconds(Int64($0 * 1000)) }
         let interval: Duration? = rate > 0 ? .microseconds(Int64(1_000_000 / rate)) : nil
         let before = database.writer.commitStatistics
-        let (writers, count, aggregates) = (max(writers, 1), count, max(aggregates, 1))
+        let (writers, count, aggregates, perTransaction) = (max(writers, 1), count, max(aggregates, 1), max(perTransaction, 1))
+        let appended = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<writers {
                 group.addTask {
                     while true {
-                        let index = next.take()
+                        let index = next.take(perTransaction)
+                        let end = deadline == nil ? min(index + perTransaction, count) : index + perTransaction
                         if let deadline {
                             if ContinuousClock.now >= deadline { return }
                         } else if index >= count {
@@ -51,11 +57,14 @@ struct ProbeAppendCommand: AsyncParsableCommand {
                             let due = started + interval * Int(index)
                             if due > ContinuousClock.now { try await Task.sleep(until: due) }
                         }
-                        let payload = #"{"i":\#(index),"t":\#(ProbeSupport.wallMicros())}"#
-                        let aggregate = "agg-\(index % aggregates)"
-                        _ = try await outbox.append([
-                            NewEvent(type: ProbeSupport.eventType, aggregate: aggregate, json: payload)
-                        ])
+                        let sent = ProbeSupport.wallMicros()
+                        let events = (index..<end).map { number in
+                            NewEvent(
+                                type: ProbeSupport.eventType, aggregate: "agg-\(number % aggregates)",
+                                json: #"{"i":\#(number),"t":\#(sent)}"#)
+                        }
+                        _ = try await outbox.append(events)
+                        appended.take(events.count)
                     }
                 }
             }
@@ -64,10 +73,10 @@ struct ProbeAppendCommand: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let after = database.writer.commitStatistics
-        let appended = after.transactions - before.transactions
         print(try CommandOutput.json([
-            "appended": appended, "seconds": seconds, "per_second": Double(appended) / seconds,
-            "commits": after.commits - before.commits, "writers": writers,
+            "appended": appended.value, "seconds": seconds, "per_second": Double(appended.value) / seconds,
+            "transactions": after.transactions - before.transactions, "commits": after.commits - before.commits,
+            "writers": writers, "per_transaction": perTransaction,
         ]))
     }
 }
@@ -77,12 +86,13 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
 
-    /// Takes the next number.
-    func take() -> Int {
+    /// Takes the next `count` numbers and returns the first.
+    @discardableResult
+    func take(_ count: Int = 1) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        next += 1
-        return next - 1
+        next += count
+        return next - count
     }
 
     /// How many were taken.

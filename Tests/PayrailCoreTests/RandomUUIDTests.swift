@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import PayrailCore
+
+@Suite("Random UUIDs")
+struct RandomUUIDTests {
+    @Test("they are version 4, variant 1, lower case, and Foundation parses them back to the same bits")
+    func shape() throws {
+        for _ in 0..<1000 {
+            let text = RandomUUID.string()
+            #expect(text.count == 36)
+            #expect(text == text.lowercased())
+            let parsed = try #require(UUID(uuidString: text))
+            #expect(parsed.uuidString.lowercased() == text)
+            let bytes = withUnsafeBytes(of: parsed.uuid) { Array($0) }
+            #expect(bytes[6] >> 4 == 4)
+            #expect(bytes[8] >> 6 == 0b10)
+        }
+    }
+
+    @Test("the compact form is the same 32 hex digits without hyphens")
+    func compact() {
+        let text = RandomUUID.compact()
+        #expect(text.count == 32)
+        #expect(text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+    }
+
+    @Test("known bits give the known text: version and variant set, the rest kept")
+    func knownBits() {
+        #expect(RandomUUID.format(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210, hyphens: true)
+            == "01234567-89ab-4def-bedc-ba9876543210")
+        #expect(RandomUUID.format(high: 0, low: 0, hyphens: false) == "00000000000040008000000000000000")
+    }
+
+    @Test("a thousand draws are all different")
+    func unique() {
+        #expect(Set((0..<1000).map { _ in RandomUUID.string() }).count == 1000)
+    }
+}
