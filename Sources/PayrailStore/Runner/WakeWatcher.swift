@@ -12,9 +12,11 @@ import Glibc
 /// published in the WAL index, so a reader woken by it can look too early and miss the commit. The wake file is
 /// written only after the commit returned, when every reader sees it.
 ///
-/// It watches the database's folder for `IN_MODIFY` / `IN_CREATE` on the wake file's name, on a dedicated thread
-/// blocked in `poll(2)`: no CPU while nothing is written. The kernel merges identical unread events, so a busy
-/// writer costs one read per burst. Elsewhere than Linux it does nothing and runners rely on their fallback poll.
+/// It watches the wake file itself for `IN_MODIFY`, and the database's folder only for the file being created or
+/// moved in (`IN_CREATE` / `IN_MOVED_TO` on its name; the file watch is then set up again). Watching the folder
+/// for modifications instead would wake the thread on every write to the database and its WAL, thousands a
+/// second under load. The thread blocks in `poll(2)`: no CPU while nothing is written. The kernel merges
+/// identical unread events, so a busy writer costs one read per burst. Elsewhere than Linux it does nothing and runners rely on their fallback poll.
 final class WakeWatcher: Sendable {
     private let stopWrite: Int32
     private let started: Bool
@@ -28,7 +30,7 @@ final class WakeWatcher: Sendable {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         var pipeFDs: [Int32] = [0, 0]
         guard fd >= 0, pipe(&pipeFDs) == 0,
-            inotify_add_watch(fd, folder, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO)) >= 0
+            inotify_add_watch(fd, folder, UInt32(IN_CREATE | IN_MOVED_TO)) >= 0
         else {
             if fd >= 0 { close(fd) }
             stopWrite = -1
@@ -39,7 +41,7 @@ final class WakeWatcher: Sendable {
         started = true
         let stopRead = pipeFDs[0]
         let thread = Thread {
-            Self.watch(inotifyFD: fd, stopFD: stopRead, fileName: fileName, signal: signal)
+            Self.watch(inotifyFD: fd, stopFD: stopRead, filePath: url.path, fileName: fileName, signal: signal)
             close(fd)
             close(stopRead)
         }
@@ -64,9 +66,14 @@ final class WakeWatcher: Sendable {
 
     #if canImport(Glibc)
     /// The watching loop: block in poll until inotify or the stop pipe is readable.
-    private static func watch(inotifyFD: Int32, stopFD: Int32, fileName: String, signal: ChangeSignal) {
+    private static func watch(
+        inotifyFD: Int32, stopFD: Int32, filePath: String, fileName: String, signal: ChangeSignal
+    ) {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         let wanted = Array(fileName.utf8)
+        // The watch on the file itself (when it exists); its events carry no name. Re-adding it after the file
+        // was created again gives the new file's watch (the old one is dropped by the kernel with the file).
+        var fileWatch = inotify_add_watch(inotifyFD, filePath, UInt32(IN_MODIFY))
         while true {
             var fds = [
                 pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
@@ -79,13 +86,34 @@ final class WakeWatcher: Sendable {
             }
             if fds[1].revents != 0 { return }
             var touched = false
+            var created = false
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(inotifyFD, $0.baseAddress, $0.count) }
                 if count <= 0 { break }
-                touched = touched || containsName(buffer, count: count, name: wanted)
+                if containsName(buffer, count: count, name: wanted) { created = true }
+                if fileWatch >= 0, containsWatch(buffer, count: count, watch: fileWatch) { touched = true }
+            }
+            if created {
+                fileWatch = inotify_add_watch(inotifyFD, filePath, UInt32(IN_MODIFY))
+                touched = true
             }
             if touched { signal.notify() }
         }
+    }
+
+    /// Whether a buffer of `inotify_event` records has one of watch `watch` (the file's own watch).
+    static func containsWatch(_ buffer: [UInt8], count: Int, watch: Int32) -> Bool {
+        var offset = 0
+        let header = MemoryLayout<inotify_event>.size
+        while offset + header <= count {
+            let (wd, length) = buffer.withUnsafeBytes {
+                ($0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
+                 Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
+            }
+            if wd == watch { return true }
+            offset += header + length
+        }
+        return false
     }
 
     /// Whether a buffer of `inotify_event` records names the watched file.

@@ -39,8 +39,10 @@ struct ApplicationEngine {
         case .refund:
             try machine.commitRefund(request.amount)
         case .settlement:
-            let existing = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM settlement WHERE order_id = ?", arguments: [orderID.rawValue]) ?? 0
+            let existing =
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM settlement WHERE order_id = ?"),
+                    arguments: [orderID.rawValue]) ?? 0
             try SettlementRules.validate(
                 amount: request.amount, receivers: request.receivers, existingRequests: existing)
             try machine.commitSettlement(request.amount)
@@ -134,8 +136,7 @@ struct ApplicationEngine {
     }
 
     private func flagOrder(_ id: OrderID, nowMillis: Int64, in db: Database) throws {
-        try db.execute(
-            sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?",
+        try db.cachedStatement(sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?").execute(
             arguments: [nowMillis, id.rawValue])
     }
 
@@ -146,31 +147,31 @@ struct ApplicationEngine {
         switch request.kind {
         case .refund:
             let id = RefundID.generate().rawValue
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO refund (id, merchant_id, order_id, out_refund_no, amount, currency, status, reason,
                         created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?)
-                    """,
-                arguments: [
-                    id, merchant.rawValue, orderID.rawValue, request.number, amount, currency, request.reason,
-                    nowMillis, nowMillis,
-                ])
+                    """
+            ).execute(arguments: [
+                id, merchant.rawValue, orderID.rawValue, request.number, amount, currency, request.reason,
+                nowMillis, nowMillis,
+            ])
             return id
         case .settlement:
             let id = SettlementID.generate().rawValue
             let stored = request.receivers.map { StoredReceiver(account: $0.account, amount: $0.amount.minorUnits) }
             let receivers = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO settlement (id, merchant_id, order_id, out_settle_no, amount, currency, status,
                         receivers, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?)
-                    """,
-                arguments: [
-                    id, merchant.rawValue, orderID.rawValue, request.number, amount, currency, receivers, nowMillis,
-                    nowMillis,
-                ])
+                    """
+            ).execute(arguments: [
+                id, merchant.rawValue, orderID.rawValue, request.number, amount, currency, receivers, nowMillis,
+                nowMillis,
+            ])
             return id
         }
     }

@@ -86,10 +86,11 @@ public final class CallbackRepository: Sendable {
         let outbox = self.outbox
         return try await database.write { db in
             if let original = try String.fetchOne(
-                db, sql: "SELECT id FROM callback_record WHERE dedup_key = ? AND original_id IS NULL",
+                db.cachedStatement(sql: "SELECT id FROM callback_record WHERE dedup_key = ? AND original_id IS NULL"),
                 arguments: [incoming.deduplicationKey])
             {
-                try Self.insert(incoming, id: id, originalID: original, eventID: nil, headers: headers, now: now, in: db)
+                try Self.insert(
+                    incoming, id: id, originalID: original, eventID: nil, headers: headers, now: now, in: db)
                 guard let originalID = CallbackID(original) else {
                     throw DomainFailures.corrupt("callback_record", original, "id is not a cbk_ id")
                 }
@@ -102,9 +103,11 @@ public final class CallbackRepository: Sendable {
                 status: incoming.status, amount: incoming.amount?.minorUnits,
                 currency: incoming.amount?.currency.rawValue)
             let aggregate = try Self.aggregate(for: incoming, in: db)
-            let event = try outbox.append(in: db, NewEvent(
-                type: EventCatalog.callbackReceived, aggregate: aggregate,
-                payload: Array(try JSONEncoder.eventPayload.encode(payload))))
+            let event = try outbox.append(
+                in: db,
+                NewEvent(
+                    type: EventCatalog.callbackReceived, aggregate: aggregate,
+                    payload: Array(try JSONEncoder.eventPayload.encode(payload))))
             try Self.insert(incoming, id: id, originalID: nil, eventID: event.id, headers: headers, now: now, in: db)
             return StoredCallback(id: id, originalID: id, eventID: event.id)
         }
@@ -114,7 +117,8 @@ public final class CallbackRepository: Sendable {
     public func deliveries(deduplicationKey: String) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM callback_record WHERE dedup_key = ?", arguments: [deduplicationKey]) ?? 0
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM callback_record WHERE dedup_key = ?"),
+                arguments: [deduplicationKey]) ?? 0
         }
     }
 
@@ -138,15 +142,15 @@ public final class CallbackRepository: Sendable {
         _ incoming: IncomingCallback, id: CallbackID, originalID: String?, eventID: String?, headers: String,
         now: Int64, in db: Database
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO callback_record (id, provider, channel_account_id, kind, number, status, dedup_key,
                     original_id, event_id, body, headers, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                id.rawValue, incoming.provider, incoming.channelAccountID.rawValue, incoming.kind, incoming.number,
-                incoming.status, incoming.deduplicationKey, originalID, eventID, incoming.body, headers, now,
-            ])
+                """
+        ).execute(arguments: [
+            id.rawValue, incoming.provider, incoming.channelAccountID.rawValue, incoming.kind, incoming.number,
+            incoming.status, incoming.deduplicationKey, originalID, eventID, incoming.body, headers, now,
+        ])
     }
 }

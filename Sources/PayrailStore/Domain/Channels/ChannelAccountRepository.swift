@@ -32,20 +32,21 @@ public final class ChannelAccountRepository: Sendable {
         let now = clock.nowMillis()
         return try await database.write { db in
             _ = try MerchantRepository.fetch(merchant, in: db)
-            let taken = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM channel_account WHERE provider = 'douyin' AND app_id = ?",
-                arguments: [credentials.appID]) ?? false
+            let taken =
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM channel_account WHERE provider = 'douyin' AND app_id = ?"),
+                    arguments: [credentials.appID]) ?? false
             if taken { throw DomainError("conflict", "douyin app_id '\(credentials.appID)' is already registered") }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO channel_account (id, merchant_id, provider, app_id, provider_merchant_id,
                         thirdparty_id, salt_key_id, salt_box, token_key_id, token_box, created_at)
                     VALUES (?, ?, 'douyin', ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id.rawValue, merchant.rawValue, credentials.appID, credentials.merchantID,
-                    credentials.thirdpartyID, salt.keyID, salt.box, token.keyID, token.box, now,
-                ])
+                    """
+            ).execute(arguments: [
+                id.rawValue, merchant.rawValue, credentials.appID, credentials.merchantID,
+                credentials.thirdpartyID, salt.keyID, salt.box, token.keyID, token.box, now,
+            ])
             return try Self.fetch(id, in: db)
         }
     }
@@ -55,7 +56,7 @@ public final class ChannelAccountRepository: Sendable {
         try await database.read { db in
             _ = try MerchantRepository.fetch(merchant, in: db)
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM channel_account WHERE merchant_id = ? ORDER BY created_at, id",
+                db.cachedStatement(sql: "SELECT * FROM channel_account WHERE merchant_id = ? ORDER BY created_at, id"),
                 arguments: [merchant.rawValue]
             ).map(ChannelAccount.init(row:))
         }
@@ -65,7 +66,8 @@ public final class ChannelAccountRepository: Sendable {
     public func douyinAccount(appID: String) async throws -> ChannelAccount? {
         try await database.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM channel_account WHERE provider = 'douyin' AND app_id = ?", arguments: [appID]
+                db.cachedStatement(sql: "SELECT * FROM channel_account WHERE provider = 'douyin' AND app_id = ?"),
+                arguments: [appID]
             ).map(ChannelAccount.init(row:))
         }
     }
@@ -73,8 +75,10 @@ public final class ChannelAccountRepository: Sendable {
     /// Opens a Douyin account's credentials, for signing provider requests. Handle the result as a secret.
     public func douyinCredentials(_ id: ChannelAccountID, secrets: SecretBox) async throws -> DouyinCredentials {
         try await database.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM channel_account WHERE id = ? AND provider = 'douyin'", arguments: [id.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM channel_account WHERE id = ? AND provider = 'douyin'"),
+                    arguments: [id.rawValue])
             else { throw DomainFailures.notFound("douyin channel account", id.rawValue) }
             let salt = try secrets.open(
                 SealedSecret(keyID: row["salt_key_id"], box: row["salt_box"]), context: Self.context(id, "salt"))
@@ -91,8 +95,9 @@ public final class ChannelAccountRepository: Sendable {
 
     /// Loads an account inside a transaction; `not_found` when unknown.
     static func fetch(_ id: ChannelAccountID, in db: Database) throws -> ChannelAccount {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM channel_account WHERE id = ?", arguments: [id.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM channel_account WHERE id = ?"), arguments: [id.rawValue])
         else { throw DomainFailures.notFound("channel account", id.rawValue) }
         return try ChannelAccount(row: row)
     }

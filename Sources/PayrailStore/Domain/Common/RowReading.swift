@@ -47,8 +47,7 @@ extension Row {
 enum EventJSON {
     /// Compact, key-sorted JSON text of a JSON-compatible dictionary.
     static func text(_ object: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        try JSONText.string(object)
     }
 
     /// A JSON value for an optional: the value or `NSNull`.

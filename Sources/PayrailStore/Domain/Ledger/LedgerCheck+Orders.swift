@@ -4,27 +4,29 @@ import PayrailCore
 extension LedgerCheck {
     /// Per order: balance invariants, balances against applications, ledger against balances, status.
     static func checkOrders(_ db: Database, into found: inout [LedgerViolation]) throws {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT o.*,
-                (SELECT COALESCE(SUM(amount), 0) FROM refund r
-                    WHERE r.order_id = o.id AND r.status <> 'failed') AS sum_refunds_committed,
-                (SELECT COALESCE(SUM(amount), 0) FROM refund r
-                    WHERE r.order_id = o.id AND r.status = 'succeeded') AS sum_refunded,
-                (SELECT COALESCE(SUM(amount), 0) FROM settlement s
-                    WHERE s.order_id = o.id AND s.status <> 'failed') AS sum_settlements_committed,
-                (SELECT COALESCE(SUM(amount), 0) FROM settlement s
-                    WHERE s.order_id = o.id AND s.status = 'succeeded') AS sum_settled,
-                (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
-                    JOIN ledger_transaction t ON t.id = e.transaction_id
-                    WHERE t.order_id = o.id AND e.account = 'provider_clearing') AS ledger_clearing,
-                (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
-                    JOIN ledger_transaction t ON t.id = e.transaction_id
-                    WHERE t.order_id = o.id AND e.account = 'merchant_pending') AS ledger_pending,
-                (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
-                    JOIN ledger_transaction t ON t.id = e.transaction_id
-                    WHERE t.order_id = o.id AND t.kind = 'payment' AND e.amount > 0) AS ledger_paid
-            FROM orders o ORDER BY o.id
-            """)
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT o.*,
+                        (SELECT COALESCE(SUM(amount), 0) FROM refund r
+                            WHERE r.order_id = o.id AND r.status <> 'failed') AS sum_refunds_committed,
+                        (SELECT COALESCE(SUM(amount), 0) FROM refund r
+                            WHERE r.order_id = o.id AND r.status = 'succeeded') AS sum_refunded,
+                        (SELECT COALESCE(SUM(amount), 0) FROM settlement s
+                            WHERE s.order_id = o.id AND s.status <> 'failed') AS sum_settlements_committed,
+                        (SELECT COALESCE(SUM(amount), 0) FROM settlement s
+                            WHERE s.order_id = o.id AND s.status = 'succeeded') AS sum_settled,
+                        (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
+                            JOIN ledger_transaction t ON t.id = e.transaction_id
+                            WHERE t.order_id = o.id AND e.account = 'provider_clearing') AS ledger_clearing,
+                        (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
+                            JOIN ledger_transaction t ON t.id = e.transaction_id
+                            WHERE t.order_id = o.id AND e.account = 'merchant_pending') AS ledger_pending,
+                        (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
+                            JOIN ledger_transaction t ON t.id = e.transaction_id
+                            WHERE t.order_id = o.id AND t.kind = 'payment' AND e.amount > 0) AS ledger_paid
+                    FROM orders o ORDER BY o.id
+                    """))
         for row in rows {
             let id: String = row["id"]
             func report(_ rule: String, _ detail: String) {
@@ -76,12 +78,13 @@ extension LedgerCheck {
         if paid > 0 && paid != order.amount.minorUnits {
             return "paid \(paid) differs from the order amount \(order.amount.minorUnits)"
         }
-        let expected: OrderStatus? = switch (paid > 0, refunded) {
-        case (false, _): nil
-        case (true, 0): .paid
-        case (true, paid): .refunded
-        case (true, _): .partiallyRefunded
-        }
+        let expected: OrderStatus? =
+            switch (paid > 0, refunded) {
+            case (false, _): nil
+            case (true, 0): .paid
+            case (true, paid): .refunded
+            case (true, _): .partiallyRefunded
+            }
         if let expected, expected != order.status {
             return "status \(order.status.rawValue) but paid \(paid) and refunded \(refunded) mean \(expected.rawValue)"
         }
@@ -94,15 +97,17 @@ extension LedgerCheck {
         _ kind: ApplicationKind, _ db: Database, into found: inout [LedgerViolation]
     ) throws {
         let table = ApplicationTable(kind).name
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT a.id, a.status, a.amount, a.currency, a.merchant_id,
-                o.merchant_id AS order_merchant_id, o.currency AS order_currency,
-                (SELECT COUNT(*) FROM ledger_transaction t WHERE t.kind = ? AND t.source_id = a.id) AS postings,
-                (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
-                    JOIN ledger_transaction t ON t.id = e.transaction_id
-                    WHERE t.kind = ? AND t.source_id = a.id AND e.amount > 0) AS posted
-            FROM \(table) a JOIN orders o ON o.id = a.order_id ORDER BY a.id
-            """, arguments: [kind.rawValue, kind.rawValue])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT a.id, a.status, a.amount, a.currency, a.merchant_id,
+                    o.merchant_id AS order_merchant_id, o.currency AS order_currency,
+                    (SELECT COUNT(*) FROM ledger_transaction t WHERE t.kind = ? AND t.source_id = a.id) AS postings,
+                    (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entry e
+                        JOIN ledger_transaction t ON t.id = e.transaction_id
+                        WHERE t.kind = ? AND t.source_id = a.id AND e.amount > 0) AS posted
+                FROM \(table) a JOIN orders o ON o.id = a.order_id ORDER BY a.id
+                """, arguments: [kind.rawValue, kind.rawValue])
         for row in rows {
             let id: String = row["id"]
             func report(_ rule: String, _ detail: String) {

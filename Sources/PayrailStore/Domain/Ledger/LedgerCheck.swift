@@ -49,39 +49,52 @@ public enum LedgerCheck {
     }
 
     private static func checkTransactions(_ db: Database, into found: inout [LedgerViolation]) throws {
-        for row in try Row.fetchAll(db, sql: """
-            SELECT transaction_id, currency, SUM(amount) AS total FROM ledger_entry
-            GROUP BY transaction_id, currency HAVING SUM(amount) <> 0 ORDER BY transaction_id, currency
-            """) {
-            found.append(LedgerViolation(
-                rule: "transaction_unbalanced", table: "ledger_transaction", rowID: row["transaction_id"],
-                detail: "entries in \(row["currency"] as String) sum to \(row["total"] as Int64), not 0"))
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT transaction_id, currency, SUM(amount) AS total FROM ledger_entry
+                    GROUP BY transaction_id, currency HAVING SUM(amount) <> 0 ORDER BY transaction_id, currency
+                    """))
+        {
+            found.append(
+                LedgerViolation(
+                    rule: "transaction_unbalanced", table: "ledger_transaction", rowID: row["transaction_id"],
+                    detail: "entries in \(row["currency"] as String) sum to \(row["total"] as Int64), not 0"))
         }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT t.id, COUNT(e.id) AS entries FROM ledger_transaction t
-            LEFT JOIN ledger_entry e ON e.transaction_id = t.id
-            GROUP BY t.id HAVING COUNT(e.id) < 2 ORDER BY t.id
-            """) {
-            found.append(LedgerViolation(
-                rule: "transaction_too_few_entries", table: "ledger_transaction", rowID: row["id"],
-                detail: "\(row["entries"] as Int) entries; a transaction needs at least 2"))
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT t.id, COUNT(e.id) AS entries FROM ledger_transaction t
+                    LEFT JOIN ledger_entry e ON e.transaction_id = t.id
+                    GROUP BY t.id HAVING COUNT(e.id) < 2 ORDER BY t.id
+                    """))
+        {
+            found.append(
+                LedgerViolation(
+                    rule: "transaction_too_few_entries", table: "ledger_transaction", rowID: row["id"],
+                    detail: "\(row["entries"] as Int) entries; a transaction needs at least 2"))
         }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT e.id, e.account, e.currency, o.currency AS order_currency FROM ledger_entry e
-            JOIN ledger_transaction t ON t.id = e.transaction_id JOIN orders o ON o.id = t.order_id
-            ORDER BY e.id
-            """) {
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT e.id, e.account, e.currency, o.currency AS order_currency FROM ledger_entry e
+                    JOIN ledger_transaction t ON t.id = e.transaction_id JOIN orders o ON o.id = t.order_id
+                    ORDER BY e.id
+                    """))
+        {
             let account: String = row["account"]
             let (currency, orderCurrency): (String, String) = (row["currency"], row["order_currency"])
             if LedgerAccount(code: account) == nil {
-                found.append(LedgerViolation(
-                    rule: "entry_unknown_account", table: "ledger_entry", rowID: String(row["id"] as Int64),
-                    detail: "account '\(account)' is not a ledger account"))
+                found.append(
+                    LedgerViolation(
+                        rule: "entry_unknown_account", table: "ledger_entry", rowID: String(row["id"] as Int64),
+                        detail: "account '\(account)' is not a ledger account"))
             }
             if currency != orderCurrency {
-                found.append(LedgerViolation(
-                    rule: "entry_currency", table: "ledger_entry", rowID: String(row["id"] as Int64),
-                    detail: "entry in \(currency) for an order in \(orderCurrency)"))
+                found.append(
+                    LedgerViolation(
+                        rule: "entry_currency", table: "ledger_entry", rowID: String(row["id"] as Int64),
+                        detail: "entry in \(currency) for an order in \(orderCurrency)"))
             }
         }
     }

@@ -13,12 +13,14 @@ enum LedgerWriter {
         try LedgerTransaction.requireBalanced(transaction.entries)
         let id = LedgerTransactionID.generate()
         do {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO ledger_transaction (id, kind, merchant_id, order_id, source_id, created_at)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [id.rawValue, transaction.kind, merchantID.rawValue, orderID.rawValue, sourceID, nowMillis])
+                    """
+            ).execute(arguments: [
+                id.rawValue, transaction.kind, merchantID.rawValue, orderID.rawValue, sourceID, nowMillis,
+            ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError("duplicate_posting", "\(transaction.kind) '\(sourceID)' is already in the ledger")
         }

@@ -23,12 +23,12 @@ public final class MerchantRepository: Sendable {
         let sealed = try secrets.seal(secret.revealed, context: Self.webhookSecretContext(id))
         let now = clock.nowMillis()
         let merchant = try await database.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO merchant (id, name, webhook_secret_key_id, webhook_secret_box, created_at)
                     VALUES (?, ?, ?, ?, ?)
-                    """,
-                arguments: [id.rawValue, name, sealed.keyID, sealed.box, now])
+                    """
+            ).execute(arguments: [id.rawValue, name, sealed.keyID, sealed.box, now])
             return try Self.fetch(id, in: db)
         }
         return CreatedMerchant(merchant: merchant, webhookSecret: secret)
@@ -37,7 +37,8 @@ public final class MerchantRepository: Sendable {
     /// Every merchant, oldest first.
     public func list() async throws -> [Merchant] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM merchant ORDER BY created_at, id").map(Merchant.init(row:))
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM merchant ORDER BY created_at, id")).map(
+                Merchant.init(row:))
         }
     }
 
@@ -49,9 +50,11 @@ public final class MerchantRepository: Sendable {
     /// Opens a merchant's default webhook secret, to sign deliveries to its notify URLs. Handle as a secret.
     public func webhookSecret(of id: MerchantID, secrets: SecretBox) async throws -> WebhookSecret {
         let sealed = try await database.read { db -> SealedSecret in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT webhook_secret_key_id, webhook_secret_box FROM merchant WHERE id = ?",
-                arguments: [id.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT webhook_secret_key_id, webhook_secret_box FROM merchant WHERE id = ?"),
+                    arguments: [id.rawValue])
             else { throw DomainFailures.notFound("merchant", id.rawValue) }
             return SealedSecret(keyID: row["webhook_secret_key_id"], box: row["webhook_secret_box"])
         }
@@ -63,7 +66,9 @@ public final class MerchantRepository: Sendable {
 
     /// Loads a merchant inside a transaction; `not_found` when unknown.
     static func fetch(_ id: MerchantID, in db: Database) throws -> Merchant {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM merchant WHERE id = ?", arguments: [id.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM merchant WHERE id = ?"), arguments: [id.rawValue])
         else { throw DomainFailures.notFound("merchant", id.rawValue) }
         return try Merchant(row: row)
     }

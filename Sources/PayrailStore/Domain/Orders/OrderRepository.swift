@@ -42,17 +42,17 @@ public final class OrderRepository: Sendable {
                 return Created(record: existing, existed: true)
             }
             let id = OrderID.generate()
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
                         subject, body, notify_url, expires_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
-                    new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
-                    expiresAt, now, now,
-                ])
+                    """
+            ).execute(arguments: [
+                id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
+                new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
+                expiresAt, now, now,
+            ])
             let order = try Self.fetch(id, in: db)
             try effects.run([.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
             return Created(record: order, existed: false)
@@ -88,9 +88,8 @@ public final class OrderRepository: Sendable {
         return try await database.write { db in
             let order = try Self.fetch(id, in: db)
             if order.status == .created {
-                try db.execute(
-                    sql: "UPDATE orders SET provider_order_id = ?, pay_params = ? WHERE id = ?",
-                    arguments: [providerOrderID, payParams, id.rawValue])
+                try db.cachedStatement(sql: "UPDATE orders SET provider_order_id = ?, pay_params = ? WHERE id = ?")
+                    .execute(arguments: [providerOrderID, payParams, id.rawValue])
             }
             return try Self.apply(.providerOrderCreated, to: order, effects: effects, nowMillis: now, in: db)
         }
@@ -135,8 +134,7 @@ extension OrderRepository {
             if case .paymentConfirmed = signal { paidAt = nowMillis }
             try save(machine, of: order.id, paidAt: paidAt, nowMillis: nowMillis, in: db)
         case .anomaly:
-            try db.execute(
-                sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?").execute(
                 arguments: [nowMillis, order.id.rawValue])
         case .ignored, .rejected:
             return Applied(record: order, transition: transition)
@@ -151,24 +149,26 @@ extension OrderRepository {
         _ machine: OrderStateMachine, of id: OrderID, paidAt: Int64? = nil, nowMillis: Int64, in db: Database
     ) throws {
         let balances = machine.balances
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE orders SET status = ?, paid = ?, refunds_committed = ?, refunded = ?,
                     settlements_committed = ?, settled = ?, close_requested = ?, needs_attention = ?,
                     paid_at = COALESCE(?, paid_at), updated_at = ?
                 WHERE id = ?
-                """,
-            arguments: [
-                machine.status.rawValue, balances.paid.minorUnits, balances.refundsCommitted.minorUnits,
-                balances.refunded.minorUnits, balances.settlementsCommitted.minorUnits, balances.settled.minorUnits,
-                machine.closeRequested, machine.needsAttention, paidAt, nowMillis, id.rawValue,
-            ])
+                """
+        ).execute(arguments: [
+            machine.status.rawValue, balances.paid.minorUnits, balances.refundsCommitted.minorUnits,
+            balances.refunded.minorUnits, balances.settlementsCommitted.minorUnits, balances.settled.minorUnits,
+            machine.closeRequested, machine.needsAttention, paidAt, nowMillis, id.rawValue,
+        ])
         guard db.changesCount == 1 else { throw StoreError("order_lost", "order '\(id.rawValue)' vanished") }
     }
 
     /// Loads an order; with `merchant`, another merchant's order is `not_found`.
     static func fetch(_ id: OrderID, merchant: MerchantID? = nil, in db: Database) throws -> Order {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]),
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]),
             merchant == nil || row["merchant_id"] == merchant?.rawValue
         else { throw DomainFailures.notFound("order", id.rawValue) }
         return try Order(row: row)
@@ -177,7 +177,7 @@ extension OrderRepository {
     /// Loads a merchant's order by its own number, if any.
     static func fetch(merchant: MerchantID, outOrderNo: String, in db: Database) throws -> Order? {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM orders WHERE merchant_id = ? AND out_order_no = ?",
+            db.cachedStatement(sql: "SELECT * FROM orders WHERE merchant_id = ? AND out_order_no = ?"),
             arguments: [merchant.rawValue, outOrderNo]
         ).map(Order.init(row:))
     }

@@ -35,22 +35,27 @@ public final class ReconciliationRepository: Sendable {
     /// One of the merchant's runs with its differences.
     public func find(merchant: MerchantID, id: ReconciliationID) async throws -> ReconciliationDetail {
         try await database.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM reconciliation_run WHERE id = ? AND merchant_id = ?",
-                arguments: [id.rawValue, merchant.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM reconciliation_run WHERE id = ? AND merchant_id = ?"),
+                    arguments: [id.rawValue, merchant.rawValue])
             else { throw DomainError("not_found", "no reconciliation '\(id.rawValue)'") }
             let run = try ReconciliationRun(row: row)
-            return ReconciliationDetail(run: run, differences: try ReconciliationDifference.fetch(run: run.id.rawValue, in: db))
+            return ReconciliationDetail(
+                run: run, differences: try ReconciliationDifference.fetch(run: run.id.rawValue, in: db))
         }
     }
 
     /// Any run by id (operators' tools).
     public func get(_ id: ReconciliationID) async throws -> ReconciliationDetail {
         try await database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reconciliation_run WHERE id = ?", arguments: [id.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM reconciliation_run WHERE id = ?"), arguments: [id.rawValue])
             else { throw DomainError("not_found", "no reconciliation '\(id.rawValue)'") }
             let run = try ReconciliationRun(row: row)
-            return ReconciliationDetail(run: run, differences: try ReconciliationDifference.fetch(run: run.id.rawValue, in: db))
+            return ReconciliationDetail(
+                run: run, differences: try ReconciliationDifference.fetch(run: run.id.rawValue, in: db))
         }
     }
 }

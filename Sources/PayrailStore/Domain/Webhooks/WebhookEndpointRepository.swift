@@ -32,22 +32,24 @@ public final class WebhookEndpointRepository: Sendable {
         let now = clock.nowMillis()
         let endpoint = try await database.write { db in
             _ = try MerchantRepository.fetch(merchant, in: db)
-            let live = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL",
-                arguments: [merchant.rawValue]) ?? 0
+            let live =
+                try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT COUNT(*) FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL"),
+                    arguments: [merchant.rawValue]) ?? 0
             guard live < Self.maximumPerMerchant else {
                 throw DomainError("limit_reached", "a merchant may have at most \(Self.maximumPerMerchant) endpoints")
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO webhook_endpoint (id, merchant_id, url, description, event_types, secret_key_id,
                         secret_box, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id.rawValue, merchant.rawValue, new.url, new.description, types, sealed.keyID, sealed.box, now,
-                    now,
-                ])
+                    """
+            ).execute(arguments: [
+                id.rawValue, merchant.rawValue, new.url, new.description, types, sealed.keyID, sealed.box, now,
+                now,
+            ])
             return try Self.fetch(id, merchant: merchant, in: db)
         }
         return RevealedWebhookEndpoint(endpoint: endpoint, secret: secret)
@@ -68,9 +70,8 @@ public final class WebhookEndpointRepository: Sendable {
         let now = clock.nowMillis()
         return try await database.write { db in
             let endpoint = try Self.fetch(id, merchant: merchant, in: db)
-            try db.execute(
-                sql: "UPDATE webhook_endpoint SET deleted_at = ?, updated_at = ? WHERE id = ?",
-                arguments: [now, now, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE webhook_endpoint SET deleted_at = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [now, now, id.rawValue])
             return endpoint
         }
     }
@@ -88,14 +89,14 @@ public final class WebhookEndpointRepository: Sendable {
         let now = clock.nowMillis()
         let endpoint = try await database.write { db in
             _ = try Self.fetch(id, merchant: merchant, in: db)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE webhook_endpoint SET previous_secret_key_id = secret_key_id,
                         previous_secret_box = secret_box, previous_secret_expires_at = ?, secret_key_id = ?,
                         secret_box = ?, updated_at = ?
                     WHERE id = ?
-                    """,
-                arguments: [now + grace.wholeMilliseconds, sealed.keyID, sealed.box, now, id.rawValue])
+                    """
+            ).execute(arguments: [now + grace.wholeMilliseconds, sealed.keyID, sealed.box, now, id.rawValue])
             return try Self.fetch(id, merchant: merchant, in: db)
         }
         return RevealedWebhookEndpoint(endpoint: endpoint, secret: secret)
@@ -111,8 +112,10 @@ public final class WebhookEndpointRepository: Sendable {
     public func signingSecrets(of id: WebhookEndpointID) async throws -> [WebhookSecret] {
         let now = clock.nowMillis()
         let sealed = try await database.read { db -> [SealedSecret] in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM webhook_endpoint WHERE id = ? AND deleted_at IS NULL", arguments: [id.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM webhook_endpoint WHERE id = ? AND deleted_at IS NULL"),
+                    arguments: [id.rawValue])
             else { throw DomainFailures.notFound("webhook endpoint", id.rawValue) }
             var found = [SealedSecret(keyID: row["secret_key_id"], box: row["secret_box"])]
             if let expires: Int64 = row["previous_secret_expires_at"], expires > now,
@@ -139,9 +142,11 @@ public final class WebhookEndpointRepository: Sendable {
     }
 
     static func fetch(_ id: WebhookEndpointID, merchant: MerchantID, in db: Database) throws -> WebhookEndpoint {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM webhook_endpoint WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL",
-            arguments: [id.rawValue, merchant.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT * FROM webhook_endpoint WHERE id = ? AND merchant_id = ? AND deleted_at IS NULL"),
+                arguments: [id.rawValue, merchant.rawValue])
         else { throw DomainFailures.notFound("webhook endpoint", id.rawValue) }
         return try WebhookEndpoint(row: row)
     }

@@ -114,7 +114,8 @@ public final class BacklogSampler: Service, Sendable {
                     (
                         try outbox.stats(in: db),
                         try Int.fetchOne(
-                            db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE state IN ('pending', 'leased')") ?? 0
+                            db.cachedStatement(
+                                sql: "SELECT COUNT(*) FROM webhook_delivery WHERE state IN ('pending', 'leased')")) ?? 0
                     )
                 }
                 for row in stats where row.consumer.hasPrefix("worker.") {

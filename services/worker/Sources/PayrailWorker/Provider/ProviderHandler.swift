@@ -282,14 +282,18 @@ public final class ProviderHandler: Sendable {
         var fee: Money?
         switch kind {
         case .refund:
-            guard case .found(let result) = try await account.connector.queryRefund(refundNumber: record.outNumber) else {
+            guard case .found(let result) = try await account.connector.queryRefund(refundNumber: record.outNumber)
+            else {
                 return false
             }
             status = result.status
             amount = result.amount
             message = result.message
         case .settlement:
-            guard case .found(let result) = try await account.connector.querySettlement(settlementNumber: record.outNumber) else {
+            guard
+                case .found(let result) = try await account.connector.querySettlement(
+                    settlementNumber: record.outNumber)
+            else {
                 return false
             }
             status = result.status
@@ -360,7 +364,9 @@ public final class ProviderHandler: Sendable {
     func appendOnce(_ event: NewEvent) async throws {
         let outbox = self.outbox
         try await outbox.database.write { db in
-            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM event WHERE id = ?", arguments: [event.id]) ?? false
+            let exists =
+                try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM event WHERE id = ?"), arguments: [event.id])
+                ?? false
             if !exists { try outbox.append(in: db, event) }
         }
     }
@@ -382,8 +388,7 @@ public final class ProviderHandler: Sendable {
     }
 
     static func json(_ object: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        try JSONText.string(object)
     }
 
     /// Text cut to a provider's character and byte limits.

@@ -57,23 +57,24 @@ public final class ProviderRateLimiter: Sendable {
     static func take(appID: String, operation: String, limit: Int, nowMillis: Int64, in db: Database) throws -> Int64 {
         let window = nowMillis - nowMillis % 1000
         let row = try Row.fetchOne(
-            db, sql: "SELECT window_start, used FROM provider_rate_window WHERE app_id = ? AND operation = ?",
+            db.cachedStatement(
+                sql: "SELECT window_start, used FROM provider_rate_window WHERE app_id = ? AND operation = ?"),
             arguments: [appID, operation])
         let start: Int64? = row?["window_start"]
         let used: Int = row?["used"] ?? 0
         if let start, start >= window {
             guard used < limit else { return max(start + 1000 - nowMillis, 1) }
-            try db.execute(
-                sql: "UPDATE provider_rate_window SET used = used + 1 WHERE app_id = ? AND operation = ?",
-                arguments: [appID, operation])
+            try db.cachedStatement(
+                sql: "UPDATE provider_rate_window SET used = used + 1 WHERE app_id = ? AND operation = ?"
+            ).execute(arguments: [appID, operation])
             return 0
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO provider_rate_window (app_id, operation, window_start, used) VALUES (?, ?, ?, 1)
                 ON CONFLICT (app_id, operation) DO UPDATE SET window_start = excluded.window_start, used = 1
-                """,
-            arguments: [appID, operation, window])
+                """
+        ).execute(arguments: [appID, operation, window])
         return 0
     }
 }

@@ -218,8 +218,11 @@ public final class WebhookDispatcher: Service, Sendable {
     /// (order, refund or settlement, as the merchant API shows it), or the event's payload for other objects.
     func body(eventID: String) async throws -> [UInt8]? {
         let stored = try await database.read { db -> (type: String, payload: String, occurredAt: Int64)? in
-            try Row.fetchOne(db, sql: "SELECT type, payload, occurred_at FROM event WHERE id = ?", arguments: [eventID])
-                .map { ($0["type"], $0["payload"], $0["occurred_at"]) }
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT type, payload, occurred_at FROM event WHERE id = ?"),
+                arguments: [eventID]
+            )
+            .map { ($0["type"], $0["payload"], $0["occurred_at"]) }
         }
         guard let stored else { return nil }
         var data = try JSONSerialization.jsonObject(with: Data(stored.payload.utf8), options: [.fragmentsAllowed])
@@ -227,8 +230,9 @@ public final class WebhookDispatcher: Service, Sendable {
             data = current
         }
         let object: [String: Any] = ["id": eventID, "type": stored.type, "created": stored.occurredAt, "data": data]
-        return Array(
-            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var body: [UInt8] = []
+        try JSONText.write(object, to: &body)
+        return body
     }
 
     /// The object's current state, for orders, refunds and settlements that still exist.
@@ -286,20 +290,20 @@ public final class WebhookDispatcher: Service, Sendable {
         let nextAttempt = next
         do {
             let applied = try await database.write { db -> Bool in
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE webhook_delivery SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
                             lease_expires_at = NULL, last_status_code = ?, last_error = ?, updated_at = ?
                         WHERE id = ? AND state = 'leased' AND lease_owner = ?
-                        """,
-                    arguments: [state, attempts, nextAttempt, status, clipped, now, delivery.id, delivery.lease])
+                        """
+                ).execute(arguments: [state, attempts, nextAttempt, status, clipped, now, delivery.id, delivery.lease])
                 guard db.changesCount == 1 else { return false }
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO webhook_attempt (delivery_id, attempted_at, status_code, latency_ms, error)
                         VALUES (?, ?, ?, ?, ?)
-                        """,
-                    arguments: [delivery.id, now - latency, status, latency, clipped])
+                        """
+                ).execute(arguments: [delivery.id, now - latency, status, latency, clipped])
                 return true
             }
             if !applied {

@@ -57,7 +57,8 @@ public final class WebhookFanOut: Sendable {
         let created = try await database.write { db -> Int in
             let existing =
                 try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ?", arguments: [eventID]) ?? 0
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ?"),
+                    arguments: [eventID]) ?? 0
             if existing > 0 { return 0 }
             return try Self.insertDeliveries(
                 eventID: eventID, endpoints: endpoints, availableAt: now + Int64(firstDelay.milliseconds),
@@ -74,24 +75,26 @@ public final class WebhookFanOut: Sendable {
         let now = clock.nowMillis()
         let count = try await database.write { db -> Int in
             let owner = try String.fetchOne(
-                db, sql: "SELECT merchant_id FROM merchant_event WHERE event_id = ?", arguments: [eventID])
+                db.cachedStatement(sql: "SELECT merchant_id FROM merchant_event WHERE event_id = ?"),
+                arguments: [eventID])
             guard owner == merchantID else { return 0 }
             let existing =
                 try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ? AND merchant_id = ?",
+                    db.cachedStatement(
+                        sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ? AND merchant_id = ?"),
                     arguments: [eventID, merchantID]) ?? 0
             if existing == 0 {
                 return try Self.insertDeliveries(
                     eventID: eventID, endpoints: endpoints, availableAt: now, nowMillis: now, in: db)
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE webhook_delivery SET state = 'pending', attempts = 0, next_attempt_at = ?,
                         lease_owner = NULL,
                         lease_expires_at = NULL, updated_at = ?
                     WHERE event_id = ? AND merchant_id = ? AND state IN ('succeeded', 'dead')
-                    """,
-                arguments: [now, now, eventID, merchantID])
+                    """
+            ).execute(arguments: [now, now, eventID, merchantID])
             return db.changesCount
         }
         if count > 0 { wake.notify() }
@@ -120,7 +123,7 @@ public final class WebhookFanOut: Sendable {
         let payload: String = row["payload"]
         if let orderID = orderID(ofPayload: payload),
             let notify = try String.fetchOne(
-                db, sql: "SELECT notify_url FROM orders WHERE id = ? AND merchant_id = ?",
+                db.cachedStatement(sql: "SELECT notify_url FROM orders WHERE id = ? AND merchant_id = ?"),
                 arguments: [orderID, merchantText])
         {
             targets.append((nil, notify))
