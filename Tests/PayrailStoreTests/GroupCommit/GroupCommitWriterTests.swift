@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import PayrailStore
 
 @Suite("Group commit writer")
@@ -47,10 +48,12 @@ struct GroupCommitWriterTests {
         let gate = try await holdWriter(database)
         let before = database.writer.commitStatistics
         let a = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('a')") } }
-        let b = Task { try await database.write { db in
-            try db.execute(sql: "INSERT INTO t VALUES ('b')")
-            throw StoreError("test_failure", "b fails after writing")
-        } }
+        let b = Task {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO t VALUES ('b')")
+                throw StoreError("test_failure", "b fails after writing")
+            }
+        }
         let c = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('c')") } }
         while database.writer.waitingCount < 3 { try await Task.sleep(for: .milliseconds(1)) }
         gate.open()
@@ -64,17 +67,41 @@ struct GroupCommitWriterTests {
         #expect(after.commits - before.commits == 1, "a, b and c shared one commit")
     }
 
+    @Test func aLoneWriteThatFailsLeavesNothingAndTheNextOneCommits() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)") }
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO t (v) VALUES (1)")
+                throw Refused()
+            }
+        }
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 0)
+        let id = try await database.write { db -> Int64 in
+            try db.execute(sql: "INSERT INTO t (v) VALUES (2)")
+            return db.lastInsertedRowID
+        }
+        #expect(
+            try await database.read { db in try Int.fetchOne(db, sql: "SELECT v FROM t WHERE id = ?", arguments: [id]) }
+                == 2)
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 1)
+    }
+
     @Test func nobodyIsToldDoneWhenTheSharedCommitFails() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
         let database = try await file.open()
         try await database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE parent (id INTEGER PRIMARY KEY);
-                CREATE TABLE child (id INTEGER PRIMARY KEY,
-                    parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
-                CREATE TABLE other (id INTEGER PRIMARY KEY);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                    CREATE TABLE child (id INTEGER PRIMARY KEY,
+                        parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+                    CREATE TABLE other (id INTEGER PRIMARY KEY);
+                    """)
         }
         let gate = try await holdWriter(database)
         // `bad` breaks a deferred foreign key: only COMMIT notices, so the whole batch fails.
@@ -106,7 +133,11 @@ final class WriterGate: @unchecked Sendable {
     private var opened = false
 
     /// Whether the writer is blocked in the gate.
-    var isHolding: Bool { condition.lock(); defer { condition.unlock() }; return holding }
+    var isHolding: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return holding
+    }
 
     /// Called inside the write: blocks until `open()`.
     func holdUntilOpened() {
