@@ -44,8 +44,7 @@ public final class Outbox: Sendable {
         guard !event.type.isEmpty, !event.aggregate.isEmpty else {
             throw StoreError("bad_event", "an event needs a type and an aggregate")
         }
-        guard (try? JSONSerialization.jsonObject(with: Data(event.payload), options: [.fragmentsAllowed])) != nil
-        else {
+        guard JSONValidator.isValid(event.payload) else {
             throw StoreError("bad_payload", "the payload of a '\(event.type)' event is not valid JSON")
         }
         let now = clock.nowMillis()
