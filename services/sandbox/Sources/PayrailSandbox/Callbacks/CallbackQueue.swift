@@ -27,16 +27,16 @@ struct CallbackQueue: Sendable {
         // A held callback is released by the app's next sent callback, or after 300 simulated seconds at most.
         let holdUntil: Int64? = plan.reorder ? firstAt + configuration.scaledMillis(Self.maximumHold) : nil
         for copy in 0...plan.duplicates {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO sandbox_callback
                         (app_id, type, number, order_id, url, body, status, faults, next_at, hold_until, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    app.appID, type, number, orderID, url, body, status, plan.summary, firstAt + Int64(copy),
-                    holdUntil, nowMillis,
-                ])
+                    """
+            ).execute(arguments: [
+                app.appID, type, number, orderID, url, body, status, plan.summary, firstAt + Int64(copy),
+                holdUntil, nowMillis,
+            ])
         }
     }
 
@@ -62,16 +62,16 @@ struct CallbackQueue: Sendable {
         _ db: Database, callback: CallbackRecord, outcome: DeliveryOutcome, nowMillis: Int64
     ) throws {
         let attempt = callback.attempts + 1
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO sandbox_callback_attempt
                     (callback_id, attempt, sent_at, http_status, response, error, acknowledged)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                callback.id, attempt, outcome.sentAt, outcome.httpStatus, outcome.response, outcome.error,
-                outcome.acknowledged,
-            ])
+                """
+        ).execute(arguments: [
+            callback.id, attempt, outcome.sentAt, outcome.httpStatus, outcome.response, outcome.error,
+            outcome.acknowledged,
+        ])
         let status: String
         var nextAt = callback.nextAt
         if outcome.acknowledged {
@@ -82,23 +82,22 @@ struct CallbackQueue: Sendable {
         } else {
             status = "failed"
         }
-        try db.execute(
-            sql: "UPDATE sandbox_callback SET status = ?, attempts = ?, next_at = ? WHERE id = ?",
-            arguments: [status, attempt, nextAt, callback.id])
+        try db.cachedStatement(sql: "UPDATE sandbox_callback SET status = ?, attempts = ?, next_at = ? WHERE id = ?")
+            .execute(arguments: [status, attempt, nextAt, callback.id])
         if attempt == 1 {
             // Reordering: callbacks of this app held back are released once a later one has gone out.
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE sandbox_callback SET status = 'pending', next_at = ?
                     WHERE status = 'held' AND app_id = ? AND id < ?
-                    """,
-                arguments: [nowMillis, callback.appID, callback.id])
+                    """
+            ).execute(arguments: [nowMillis, callback.appID, callback.id])
         }
     }
 
     /// Callbacks left `sending` by a stopped process go back to `pending` (called at start).
     func recoverInterrupted(_ db: Database) throws {
-        try db.execute(sql: "UPDATE sandbox_callback SET status = 'pending' WHERE status = 'sending'")
+        try db.cachedStatement(sql: "UPDATE sandbox_callback SET status = 'pending' WHERE status = 'sending'").execute()
     }
 
     /// The earliest time anything in the callback table becomes due, if anything will.

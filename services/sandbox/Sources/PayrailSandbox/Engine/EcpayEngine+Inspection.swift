@@ -21,12 +21,14 @@ extension EcpayEngine {
             try Self.expireOrders(db, nowMillis: now)
             guard
                 let order = try OrderRecord.fetchOne(
-                    db, sql: "SELECT * FROM sandbox_order WHERE order_id = ?", arguments: [orderID])
+                    db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE order_id = ?"), arguments: [orderID])
             else { return nil }
             let refunds = try RefundRecord.fetchAll(
-                db, sql: "SELECT * FROM sandbox_refund WHERE order_id = ? ORDER BY created_at", arguments: [orderID])
+                db.cachedStatement(sql: "SELECT * FROM sandbox_refund WHERE order_id = ? ORDER BY created_at"),
+                arguments: [orderID])
             let settles = try SettleRecord.fetchAll(
-                db, sql: "SELECT * FROM sandbox_settle WHERE order_id = ? ORDER BY created_at", arguments: [orderID])
+                db.cachedStatement(sql: "SELECT * FROM sandbox_settle WHERE order_id = ? ORDER BY created_at"),
+                arguments: [orderID])
             let callbacks = try Self.callbacks(db, CallbackFilter(orderID: orderID))
             return .members([
                 "order": InspectionViews.order(order),
@@ -58,7 +60,7 @@ extension EcpayEngine {
             db, sql: "SELECT * FROM sandbox_callback \(whereClause) ORDER BY id",
             arguments: StatementArguments(arguments))
         let attempts = try CallbackAttemptRecord.fetchAll(
-            db, sql: "SELECT * FROM sandbox_callback_attempt ORDER BY callback_id, attempt")
+            db.cachedStatement(sql: "SELECT * FROM sandbox_callback_attempt ORDER BY callback_id, attempt"))
         let byCallback = Dictionary(grouping: attempts, by: \.callbackID)
         return .array(records.map { InspectionViews.callback($0, attempts: byCallback[$0.id] ?? []) })
     }

@@ -32,16 +32,16 @@ extension EcpayEngine {
             let orderID = Identifiers.orderID()
             let token = Identifiers.orderToken()
             let autoPayAt = configuration.autoPay.map { now + configuration.scaledMillis($0) }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO sandbox_order (order_id, app_id, out_order_no, order_token, total_amount, subject, body,
                         cp_extra, notify_url, valid_time, status, created_at, expires_at, auto_pay_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)
-                    """,
-                arguments: [
-                    orderID, request.app.appID, number, token, amount, subject, body, cpExtra, notifyURL, validTime,
-                    now, now + configuration.scaledMillis(Double(validTime)), autoPayAt,
-                ])
+                    """
+            ).execute(arguments: [
+                orderID, request.app.appID, number, token, amount, subject, body, cpExtra, notifyURL, validTime,
+                now, now + configuration.scaledMillis(Double(validTime)), autoPayAt,
+            ])
             logger.info("order created", metadata: ["order.id": "\(orderID)", "app.id": "\(request.app.appID)"])
             return .ecpaySuccess(["data": .members(["order_id": .string(orderID), "order_token": .string(token)])])
         }
@@ -64,7 +64,7 @@ extension EcpayEngine {
             try Self.expireOrders(db, nowMillis: now)
             guard
                 let order = try OrderRecord.fetchOne(
-                    db, sql: "SELECT * FROM sandbox_order WHERE app_id = ? AND out_order_no = ?",
+                    db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE app_id = ? AND out_order_no = ?"),
                     arguments: [app.appID, number])
             else { throw EcpayError.orderNotFound() }
             return Self.queryOrderResponse(order, app: app)
@@ -101,7 +101,7 @@ extension EcpayEngine {
             try Self.expireOrders(db, nowMillis: now)
             guard
                 let order = try OrderRecord.fetchOne(
-                    db, sql: "SELECT * FROM sandbox_order WHERE order_id = ?", arguments: [orderID])
+                    db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE order_id = ?"), arguments: [orderID])
             else { throw SandboxError("not_found", "no order \(orderID)") }
             guard order.status == "PROCESSING" else {
                 throw SandboxError("not_payable", "order \(orderID) is \(order.status), not PROCESSING")
@@ -117,15 +117,15 @@ extension EcpayEngine {
         guard let app = configuration.app(order.appID) else {
             throw SandboxError("unknown_app", "order \(order.orderID) belongs to an app no longer configured")
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE sandbox_order SET status = 'SUCCESS', way = ?, channel_no = ?, paid_at = ?, auto_pay_at = NULL
                 WHERE order_id = ?
-                """,
-            arguments: [way, Identifiers.channelNo(way: way), nowMillis, order.orderID])
+                """
+        ).execute(arguments: [way, Identifiers.channelNo(way: way), nowMillis, order.orderID])
         guard
             let paid = try OrderRecord.fetchOne(
-                db, sql: "SELECT * FROM sandbox_order WHERE order_id = ?", arguments: [order.orderID])
+                db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE order_id = ?"), arguments: [order.orderID])
         else { throw SandboxError("not_found", "no order \(order.orderID)") }
         try callbacks.enqueue(
             db, app: app, type: "payment", number: paid.outOrderNo, orderID: paid.orderID, notifyURL: paid.notifyURL,
@@ -136,11 +136,11 @@ extension EcpayEngine {
 
     /// Unpaid orders past their expiry become `TIMEOUT` (no callback is sent for them).
     static func expireOrders(_ db: Database, nowMillis: Int64) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE sandbox_order SET status = 'TIMEOUT', auto_pay_at = NULL
                 WHERE status = 'PROCESSING' AND expires_at <= ?
-                """,
-            arguments: [nowMillis])
+                """
+        ).execute(arguments: [nowMillis])
     }
 }

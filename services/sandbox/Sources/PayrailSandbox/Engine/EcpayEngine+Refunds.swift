@@ -34,16 +34,16 @@ extension EcpayEngine {
                 throw EcpayError.badParameter("refund_amount exceeds what is left to refund (\(left))")
             }
             let refundNo = Identifiers.refundNo()
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO sandbox_refund (refund_no, app_id, out_refund_no, order_id, refund_amount, reason,
                         cp_extra, notify_url, all_settle, is_all_settled, status, created_at, due_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PROCESSING', ?, ?)
-                    """,
-                arguments: [
-                    refundNo, app.appID, number, order.orderID, amount, reason, cpExtra, notifyURL, allSettle == 1,
-                    totals.finallySettled, now, now + configuration.scaledMillis(configuration.refundDelay),
-                ])
+                    """
+            ).execute(arguments: [
+                refundNo, app.appID, number, order.orderID, amount, reason, cpExtra, notifyURL, allSettle == 1,
+                totals.finallySettled, now, now + configuration.scaledMillis(configuration.refundDelay),
+            ])
             logger.info("refund accepted", metadata: ["order.id": "\(order.orderID)", "refund.no": "\(refundNo)"])
             return .ecpaySuccess(tips: "success", ["refund_no": .string(refundNo)])
         }
@@ -56,7 +56,7 @@ extension EcpayEngine {
         return try await store.read { db in
             guard
                 let refund = try RefundRecord.fetchOne(
-                    db, sql: "SELECT * FROM sandbox_refund WHERE app_id = ? AND out_refund_no = ?",
+                    db.cachedStatement(sql: "SELECT * FROM sandbox_refund WHERE app_id = ? AND out_refund_no = ?"),
                     arguments: [app.appID, number])
             else { throw EcpayError.refundNotFound() }
             return .ecpaySuccess([
@@ -78,7 +78,7 @@ extension EcpayEngine {
         try expireOrders(db, nowMillis: nowMillis)
         guard
             let order = try OrderRecord.fetchOne(
-                db, sql: "SELECT * FROM sandbox_order WHERE app_id = ? AND out_order_no = ?",
+                db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE app_id = ? AND out_order_no = ?"),
                 arguments: [app.appID, outOrderNo])
         else { throw EcpayError.orderNotFound() }
         guard order.status == "SUCCESS" else { throw EcpayError.badParameter("the order is \(order.status), not paid") }

@@ -16,7 +16,7 @@ extension EcpayEngine {
         return try await store.write { db in
             try Self.expireOrders(db, nowMillis: now)
             let autoPay = try OrderRecord.fetchAll(
-                db, sql: "SELECT * FROM sandbox_order WHERE status = 'PROCESSING' AND auto_pay_at <= ?",
+                db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE status = 'PROCESSING' AND auto_pay_at <= ?"),
                 arguments: [now])
             for order in autoPay {
                 _ = try self.markPaid(db, order: order, way: 1, nowMillis: now)
@@ -26,9 +26,9 @@ extension EcpayEngine {
             let candidates = [
                 try self.callbacks.nextDue(db),
                 try Int64.fetchOne(
-                    db, sql: "SELECT MIN(expires_at) FROM sandbox_order WHERE status = 'PROCESSING'"),
+                    db.cachedStatement(sql: "SELECT MIN(expires_at) FROM sandbox_order WHERE status = 'PROCESSING'")),
                 try Int64.fetchOne(
-                    db, sql: "SELECT MIN(auto_pay_at) FROM sandbox_order WHERE status = 'PROCESSING'"),
+                    db.cachedStatement(sql: "SELECT MIN(auto_pay_at) FROM sandbox_order WHERE status = 'PROCESSING'")),
                 try self.nextApplicationDue(db),
             ]
             return DueWork(callbacks: claimed, nextDue: candidates.compactMap { $0 }.min())

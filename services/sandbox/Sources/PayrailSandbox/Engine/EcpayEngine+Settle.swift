@@ -37,17 +37,17 @@ extension EcpayEngine {
             let amount = isFinal ? unsettled : receiversAmount
             let rake = Self.rake(of: amount, rate: configuration.rakeRate)
             let settleNo = Identifiers.settleNo()
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO sandbox_settle (settle_no, app_id, out_settle_no, order_id, settle_desc, settle_params,
                         receivers_amount, settle_amount, rake, commission, is_final, cp_extra, notify_url, status,
                         created_at, due_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'PROCESSING', ?, ?)
-                    """,
-                arguments: [
-                    settleNo, app.appID, number, order.orderID, desc, params, receiversAmount, amount, rake, isFinal,
-                    cpExtra, notifyURL, now, now + configuration.scaledMillis(configuration.settleDelay),
-                ])
+                    """
+            ).execute(arguments: [
+                settleNo, app.appID, number, order.orderID, desc, params, receiversAmount, amount, rake, isFinal,
+                cpExtra, notifyURL, now, now + configuration.scaledMillis(configuration.settleDelay),
+            ])
             logger.info("settle accepted", metadata: ["order.id": "\(order.orderID)", "settle.no": "\(settleNo)"])
             return .ecpaySuccess(tips: "success", ["settle_no": .string(settleNo)])
         }
@@ -60,7 +60,7 @@ extension EcpayEngine {
         return try await store.read { db in
             guard
                 let settle = try SettleRecord.fetchOne(
-                    db, sql: "SELECT * FROM sandbox_settle WHERE app_id = ? AND out_settle_no = ?",
+                    db.cachedStatement(sql: "SELECT * FROM sandbox_settle WHERE app_id = ? AND out_settle_no = ?"),
                     arguments: [app.appID, number])
             else { throw EcpayError.settleNotFound() }
             return .ecpaySuccess([
@@ -99,12 +99,13 @@ extension EcpayEngine {
     /// Finishes refunds and settlements whose delay is over (`SUCCESS`) and queues their callbacks.
     func finishDueApplications(_ db: Database, nowMillis: Int64) throws {
         let refunds = try RefundRecord.fetchAll(
-            db, sql: "SELECT * FROM sandbox_refund WHERE status = 'PROCESSING' AND due_at <= ?", arguments: [nowMillis])
+            db.cachedStatement(sql: "SELECT * FROM sandbox_refund WHERE status = 'PROCESSING' AND due_at <= ?"),
+            arguments: [nowMillis])
         for var refund in refunds {
             guard let app = configuration.app(refund.appID) else { continue }
-            try db.execute(
-                sql: "UPDATE sandbox_refund SET status = 'SUCCESS', finished_at = ? WHERE refund_no = ?",
-                arguments: [nowMillis, refund.refundNo])
+            try db.cachedStatement(
+                sql: "UPDATE sandbox_refund SET status = 'SUCCESS', finished_at = ? WHERE refund_no = ?"
+            ).execute(arguments: [nowMillis, refund.refundNo])
             refund.status = "SUCCESS"
             refund.finishedAt = nowMillis
             try callbacks.enqueue(
@@ -113,15 +114,17 @@ extension EcpayEngine {
             logger.info("refund finished", metadata: ["refund.no": "\(refund.refundNo)"])
         }
         let settles = try SettleRecord.fetchAll(
-            db, sql: "SELECT * FROM sandbox_settle WHERE status = 'PROCESSING' AND due_at <= ?", arguments: [nowMillis])
+            db.cachedStatement(sql: "SELECT * FROM sandbox_settle WHERE status = 'PROCESSING' AND due_at <= ?"),
+            arguments: [nowMillis])
         for var settle in settles {
             guard let app = configuration.app(settle.appID),
                 let order = try OrderRecord.fetchOne(
-                    db, sql: "SELECT * FROM sandbox_order WHERE order_id = ?", arguments: [settle.orderID])
+                    db.cachedStatement(sql: "SELECT * FROM sandbox_order WHERE order_id = ?"),
+                    arguments: [settle.orderID])
             else { continue }
-            try db.execute(
-                sql: "UPDATE sandbox_settle SET status = 'SUCCESS', finished_at = ? WHERE settle_no = ?",
-                arguments: [nowMillis, settle.settleNo])
+            try db.cachedStatement(
+                sql: "UPDATE sandbox_settle SET status = 'SUCCESS', finished_at = ? WHERE settle_no = ?"
+            ).execute(arguments: [nowMillis, settle.settleNo])
             settle.status = "SUCCESS"
             settle.finishedAt = nowMillis
             try callbacks.enqueue(

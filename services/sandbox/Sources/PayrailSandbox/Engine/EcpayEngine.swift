@@ -27,7 +27,8 @@ public struct EcpayEngine: Sendable {
         let now = clock.nowMillis()
         let result = try await store.write { db -> JSONValue in
             if let stored = try String.fetchOne(
-                db, sql: "SELECT response FROM sandbox_outcome WHERE app_id = ? AND endpoint = ? AND number = ?",
+                db.cachedStatement(
+                    sql: "SELECT response FROM sandbox_outcome WHERE app_id = ? AND endpoint = ? AND number = ?"),
                 arguments: [app.appID, endpoint, number])
             {
                 return try JSONParser.parse(Array(stored.utf8))
@@ -38,9 +39,9 @@ public struct EcpayEngine: Sendable {
             } catch let error as EcpayError {
                 response = .ecpayFailure(error)
             }
-            try db.execute(
-                sql: "INSERT INTO sandbox_outcome (app_id, endpoint, number, response) VALUES (?, ?, ?, ?)",
-                arguments: [app.appID, endpoint, number, response.jsonText])
+            try db.cachedStatement(
+                sql: "INSERT INTO sandbox_outcome (app_id, endpoint, number, response) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [app.appID, endpoint, number, response.jsonText])
             return response
         }
         wake()

@@ -5,7 +5,7 @@ import PayrailStore
 /// Times are Unix milliseconds. Shipped migrations never change; append new ones.
 public enum SandboxSchema {
     /// Every sandbox migration in order.
-    public static let all: [Migration] = [v1]
+    public static let all: [Migration] = [v1, v2]
 
     /// Orders, refunds, settlements, first outcomes per developer number, callbacks and their attempts.
     static let v1 = Migration(
@@ -102,6 +102,15 @@ public enum SandboxSchema {
             error TEXT NOT NULL,
             acknowledged INTEGER NOT NULL
         );
+        """
+    )
+
+    /// Auto-payment lookups by index: the scheduler asks for due and next auto-payments on every tick, and without
+    /// it each ask scanned every order still awaiting payment.
+    static let v2 = Migration(
+        "sandbox_0002_auto_pay_index",
+        """
+        CREATE INDEX sandbox_order_auto_pay ON sandbox_order (status, auto_pay_at);
         """
     )
 }
