@@ -13,8 +13,8 @@ import re
 import sys
 
 LITERAL = r'(?P<lit>"""(?:(?!""").)*?"""|"(?:[^"\\\n]|\\.)*")'
-FETCH = re.compile(r'\.(?P<fn>fetchOne|fetchAll|fetchSet|fetchCount)\(\s*(?P<db>db|database), sql: ' + LITERAL, re.S)
-EXECUTE = re.compile(r'(?P<db>\bdb)\.execute\(\s*sql: ' + LITERAL + r'(?P<rest>\s*(?:,\s*arguments:|\)))', re.S)
+FETCH = re.compile(r'\.(?P<fn>fetchOne|fetchAll|fetchSet|fetchCount)\(\s*(?P<db>db|database),\s*sql:\s*' + LITERAL, re.S)
+EXECUTE = re.compile(r'(?P<db>\bdb)\.execute\(\s*sql:\s*' + LITERAL + r'(?P<rest>\s*(?:,\s*arguments:|\)))', re.S)
 
 
 def interpolated(literal):

@@ -69,7 +69,9 @@ public struct ReconciliationRun: Sendable, Equatable {
 
     /// The bill date as `yyyy-MM-dd`.
     public var billDay: String {
-        guard billDate.count == 8, billDate.allSatisfy(\.isASCII), billDate.allSatisfy(\.isNumber) else { return billDate }
+        guard billDate.count == 8, billDate.allSatisfy(\.isASCII), billDate.allSatisfy(\.isNumber) else {
+            return billDate
+        }
         let digits = Array(billDate)
         return String(digits[0..<4]) + "-" + String(digits[4..<6]) + "-" + String(digits[6..<8])
     }
@@ -175,19 +177,19 @@ public struct ReconciliationDifference: Sendable, Equatable {
     /// The differences a run found or resolved, with their history.
     public static func fetch(run: String, in db: Database) throws -> [ReconciliationDifference] {
         let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT d.* FROM reconciliation_difference d
-                JOIN reconciliation_observation o ON o.difference_id = d.id
-                WHERE o.run_id = ? ORDER BY d.bill_type, d.class, d.number
-                """, arguments: [run])
+            db.cachedStatement(
+                sql: """
+                    SELECT d.* FROM reconciliation_difference d
+                    JOIN reconciliation_observation o ON o.difference_id = d.id
+                    WHERE o.run_id = ? ORDER BY d.bill_type, d.class, d.number
+                    """), arguments: [run])
         return try rows.map { row in
             let history = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT run_id, outcome, observed_at FROM reconciliation_observation
-                    WHERE difference_id = ? ORDER BY observed_at, run_id
-                    """, arguments: [row["id"] as String]
+                db.cachedStatement(
+                    sql: """
+                        SELECT run_id, outcome, observed_at FROM reconciliation_observation
+                        WHERE difference_id = ? ORDER BY observed_at, run_id
+                        """), arguments: [row["id"] as String]
             ).map { Observation(runID: $0["run_id"], outcome: $0["outcome"], at: $0["observed_at"]) }
             return ReconciliationDifference(row: row, history: history)
         }

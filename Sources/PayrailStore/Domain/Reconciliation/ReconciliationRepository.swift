@@ -22,11 +22,11 @@ public final class ReconciliationRepository: Sendable {
         }
         return try await database.read { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM reconciliation_run WHERE merchant_id = ? AND (? IS NULL OR id < ?)
-                    ORDER BY id DESC LIMIT ?
-                    """, arguments: [merchant.rawValue, cursor, cursor, limit + 1])
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM reconciliation_run WHERE merchant_id = ? AND (? IS NULL OR id < ?)
+                        ORDER BY id DESC LIMIT ?
+                        """), arguments: [merchant.rawValue, cursor, cursor, limit + 1])
             let runs = try rows.prefix(limit).map(ReconciliationRun.init(row:))
             return ReconciliationPage(items: runs, nextCursor: rows.count > limit ? runs.last?.id.rawValue : nil)
         }

@@ -133,10 +133,10 @@ public final class WebhookEndpointRepository: Sendable {
 
     static func live(merchant: MerchantID, in db: Database) throws -> [WebhookEndpoint] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, id
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, id
+                    """),
             arguments: [merchant.rawValue]
         ).map(WebhookEndpoint.init(row:))
     }

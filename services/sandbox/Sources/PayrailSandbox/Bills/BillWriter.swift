@@ -55,11 +55,11 @@ enum BillWriter {
         switch billType {
         case "payment":
             return try OrderRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM sandbox_order WHERE app_id = ? AND status = 'SUCCESS' AND paid_at >= ? AND paid_at < ?
-                    ORDER BY paid_at, order_id
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM sandbox_order WHERE app_id = ? AND status = 'SUCCESS' AND paid_at >= ? AND paid_at < ?
+                        ORDER BY paid_at, order_id
+                        """),
                 arguments: [app.appID, start, end]
             ).map { order in
                 [
@@ -69,12 +69,12 @@ enum BillWriter {
             }
         case "refund":
             return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.*, o.out_order_no FROM sandbox_refund r JOIN sandbox_order o USING (order_id)
-                    WHERE r.app_id = ? AND r.status = 'SUCCESS' AND r.finished_at >= ? AND r.finished_at < ?
-                    ORDER BY r.finished_at, r.refund_no
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT r.*, o.out_order_no FROM sandbox_refund r JOIN sandbox_order o USING (order_id)
+                        WHERE r.app_id = ? AND r.status = 'SUCCESS' AND r.finished_at >= ? AND r.finished_at < ?
+                        ORDER BY r.finished_at, r.refund_no
+                        """),
                 arguments: [app.appID, start, end]
             ).map { row in
                 let refund = RefundRecord(row: row)
@@ -85,12 +85,12 @@ enum BillWriter {
             }
         default:
             return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.*, o.out_order_no FROM sandbox_settle s JOIN sandbox_order o USING (order_id)
-                    WHERE s.app_id = ? AND s.status = 'SUCCESS' AND s.finished_at >= ? AND s.finished_at < ?
-                    ORDER BY s.finished_at, s.settle_no
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT s.*, o.out_order_no FROM sandbox_settle s JOIN sandbox_order o USING (order_id)
+                        WHERE s.app_id = ? AND s.status = 'SUCCESS' AND s.finished_at >= ? AND s.finished_at < ?
+                        ORDER BY s.finished_at, s.settle_no
+                        """),
                 arguments: [app.appID, start, end]
             ).map { row in
                 let settle = SettleRecord(row: row)

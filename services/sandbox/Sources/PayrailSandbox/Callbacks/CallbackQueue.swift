@@ -42,18 +42,17 @@ struct CallbackQueue: Sendable {
 
     /// Claims the callbacks due now (marks them `sending`) and releases expired holds.
     func claimDue(_ db: Database, nowMillis: Int64) throws -> [CallbackRecord] {
-        try db.execute(
-            sql:
-                "UPDATE sandbox_callback SET status = 'pending', next_at = ? WHERE status = 'held' AND hold_until <= ?",
-            arguments: [nowMillis, nowMillis])
+        try db.cachedStatement(
+            sql: "UPDATE sandbox_callback SET status = 'pending', next_at = ? WHERE status = 'held' AND hold_until <= ?"
+        ).execute(arguments: [nowMillis, nowMillis])
         return try CallbackRecord.fetchAll(
-            db,
-            sql: """
-                UPDATE sandbox_callback SET status = 'sending'
-                WHERE id IN (SELECT id FROM sandbox_callback WHERE status = 'pending' AND next_at <= ?
-                             ORDER BY next_at, id LIMIT 64)
-                RETURNING *
-                """,
+            db.cachedStatement(
+                sql: """
+                    UPDATE sandbox_callback SET status = 'sending'
+                    WHERE id IN (SELECT id FROM sandbox_callback WHERE status = 'pending' AND next_at <= ?
+                                 ORDER BY next_at, id LIMIT 64)
+                    RETURNING *
+                    """),
             arguments: [nowMillis])
     }
 
@@ -103,12 +102,12 @@ struct CallbackQueue: Sendable {
     /// The earliest time anything in the callback table becomes due, if anything will.
     func nextDue(_ db: Database) throws -> Int64? {
         try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT MIN(t) FROM (
-                    SELECT MIN(next_at) AS t FROM sandbox_callback WHERE status = 'pending'
-                    UNION ALL SELECT MIN(hold_until) FROM sandbox_callback WHERE status = 'held')
-                """)
+            db.cachedStatement(
+                sql: """
+                    SELECT MIN(t) FROM (
+                        SELECT MIN(next_at) AS t FROM sandbox_callback WHERE status = 'pending'
+                        UNION ALL SELECT MIN(hold_until) FROM sandbox_callback WHERE status = 'held')
+                    """))
     }
 }
 

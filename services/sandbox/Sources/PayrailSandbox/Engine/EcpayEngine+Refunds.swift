@@ -106,22 +106,22 @@ struct OrderTotals: Sendable {
     /// Reads the totals of one order.
     init(_ db: Database, orderID: String) throws {
         let refunds = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT COALESCE(SUM(refund_amount), 0) AS amount, COUNT(*) AS n FROM sandbox_refund
-                WHERE order_id = ? AND status != 'FAIL'
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT COALESCE(SUM(refund_amount), 0) AS amount, COUNT(*) AS n FROM sandbox_refund
+                    WHERE order_id = ? AND status != 'FAIL'
+                    """),
             arguments: [orderID])
         let settles = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT COALESCE(SUM(CASE WHEN status != 'FAIL' THEN settle_amount ELSE 0 END), 0) AS amount,
-                       COALESCE(SUM(CASE WHEN status != 'FAIL' THEN receivers_amount ELSE 0 END), 0) AS receivers,
-                       COUNT(*) AS n,
-                       COALESCE(MAX(status = 'PROCESSING'), 0) AS busy,
-                       COALESCE(MAX(is_final AND status != 'FAIL'), 0) AS final
-                FROM sandbox_settle WHERE order_id = ?
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT COALESCE(SUM(CASE WHEN status != 'FAIL' THEN settle_amount ELSE 0 END), 0) AS amount,
+                           COALESCE(SUM(CASE WHEN status != 'FAIL' THEN receivers_amount ELSE 0 END), 0) AS receivers,
+                           COUNT(*) AS n,
+                           COALESCE(MAX(status = 'PROCESSING'), 0) AS busy,
+                           COALESCE(MAX(is_final AND status != 'FAIL'), 0) AS final
+                    FROM sandbox_settle WHERE order_id = ?
+                    """),
             arguments: [orderID])
         refunded = refunds.map { $0["amount"] as Int64 } ?? 0
         refundCount = refunds.map { $0["n"] as Int } ?? 0

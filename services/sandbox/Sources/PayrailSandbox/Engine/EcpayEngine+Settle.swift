@@ -138,11 +138,11 @@ extension EcpayEngine {
     /// The earliest due time of a processing refund or settlement.
     func nextApplicationDue(_ db: Database) throws -> Int64? {
         try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT MIN(t) FROM (
-                    SELECT MIN(due_at) AS t FROM sandbox_refund WHERE status = 'PROCESSING'
-                    UNION ALL SELECT MIN(due_at) FROM sandbox_settle WHERE status = 'PROCESSING')
-                """)
+            db.cachedStatement(
+                sql: """
+                    SELECT MIN(t) FROM (
+                        SELECT MIN(due_at) AS t FROM sandbox_refund WHERE status = 'PROCESSING'
+                        UNION ALL SELECT MIN(due_at) FROM sandbox_settle WHERE status = 'PROCESSING')
+                    """))
     }
 }

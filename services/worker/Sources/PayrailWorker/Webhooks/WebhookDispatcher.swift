@@ -107,11 +107,11 @@ public final class WebhookDispatcher: Service, Sendable {
         let now = clock.nowMillis()
         let next = try? await database.read { db in
             try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE lease_expires_at END)
-                    FROM webhook_delivery WHERE state IN ('pending', 'leased')
-                    """)
+                db.cachedStatement(
+                    sql: """
+                        SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE lease_expires_at END)
+                        FROM webhook_delivery WHERE state IN ('pending', 'leased')
+                        """))
         }
         guard let next = next ?? nil else { return configuration.idlePoll }
         return min(configuration.idlePoll, .milliseconds(max(next - now, 1)))

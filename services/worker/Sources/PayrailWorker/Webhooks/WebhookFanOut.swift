@@ -107,11 +107,11 @@ public final class WebhookFanOut: Sendable {
     ) throws -> Int {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT m.merchant_id, m.type, e.payload FROM merchant_event m JOIN event e ON e.id = m.event_id
-                    WHERE m.event_id = ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT m.merchant_id, m.type, e.payload FROM merchant_event m JOIN event e ON e.id = m.event_id
+                        WHERE m.event_id = ?
+                        """),
                 arguments: [eventID])
         else { return 0 }
         let merchantText: String = row["merchant_id"]
