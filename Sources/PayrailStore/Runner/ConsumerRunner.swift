@@ -104,7 +104,7 @@ public final class ConsumerRunner: Service, Sendable {
                     continue
                 }
                 checkBeforeClaiming = false
-                unsettled = await process(batch, full: batch.count == configuration.batchSize)
+                unsettled = await process(batch)
             } catch {
                 failures += 1
                 logger.error("claiming failed; backing off", metadata: ["error": "\(error)"])
@@ -137,31 +137,23 @@ public final class ConsumerRunner: Service, Sendable {
         }
     }
 
-    /// What a child task of `process` reports: an outcome, that the settle timer fired, or that something changed
-    /// (new work may be claimable).
+    /// What a child task of `process` reports: an outcome, or that the settle timer fired.
     private enum Finished: Sendable {
         case outcome(Outcome)
         case settleTimer
-        case changed
     }
 
     /// Runs a batch with at most `concurrency` handlers at once and returns the outcomes not yet written (the
     /// caller writes them with its next claim), releases included for what it did not start on shutdown.
     ///
-    /// While the batch runs, free handler slots are filled by further claims (each also writing the outcomes
-    /// finished so far) when the last claim came back full or a change was signalled, so a new event does not wait
-    /// for the slowest handler of the batch before it is picked up. Outcomes are written together rather than one
-    /// transaction each; so that a slow handler does not hold its batch-mates' acks back (their leases keep
-    /// running, their aggregates stay blocked), outcomes waiting longer than `settleDelay` while handlers still run
-    /// are written at once.
-    private func process(_ batch: [ClaimedDelivery], full: Bool) async -> [Outcome] {
+    /// Outcomes are written together rather than one transaction each; so that a slow handler does not hold its
+    /// batch-mates' acks back (their leases keep running, their aggregates stay blocked), outcomes waiting longer
+    /// than `settleDelay` while handlers still run are written at once.
+    private func process(_ batch: [ClaimedDelivery]) async -> [Outcome] {
         await withTaskGroup(of: Finished.self) { group in
             var pending: [Outcome] = []
             var running = 0
             var timerRunning = false
-            var waiterRunning = false
-            var claimMore = full
-            var checkFirst = false
             var next = batch.startIndex
             let settleDelay = configuration.settleDelay
             while true {
@@ -176,48 +168,6 @@ public final class ConsumerRunner: Service, Sendable {
                     next = batch.endIndex
                 }
                 if running == 0 { break }
-                if next == batch.endIndex, running < configuration.concurrency, !isStopping {
-                    if claimMore {
-                        // Fill the free slots; the outcomes so far are written in the same transaction. Woken by
-                        // a change with nothing to write, a read-only check first decides whether a claim is worth
-                        // the write lock.
-                        let seen = changes.generation
-                        let room = configuration.concurrency - running
-                        do {
-                            if checkFirst, pending.isEmpty,
-                                try await !backend.hasClaimable(consumer: configuration.consumer)
-                            {
-                                claimMore = false
-                                waiterRunning = true
-                                group.addTask { await self.waitForChange(since: seen) }
-                                continue
-                            }
-                            checkFirst = false
-                            let (settled, more) = try await backend.settleAndClaim(
-                                pending.map(\.settlement), consumer: configuration.consumer,
-                                owner: configuration.owner, max: room, lease: configuration.lease)
-                            report(pending, settled)
-                            pending = []
-                            for delivery in more {
-                                running += 1
-                                group.addTask { .outcome(await self.handle(delivery)) }
-                            }
-                            claimMore = more.count == room
-                            if !claimMore, !waiterRunning {
-                                waiterRunning = true
-                                group.addTask { await self.waitForChange(since: seen) }
-                            }
-                        } catch {
-                            claimMore = false
-                            logger.warning("claiming more while handling failed", metadata: ["error": "\(error)"])
-                        }
-                        continue
-                    } else if !waiterRunning {
-                        waiterRunning = true
-                        let seen = changes.generation
-                        group.addTask { await self.waitForChange(since: seen) }
-                    }
-                }
                 if !pending.isEmpty, !timerRunning {
                     timerRunning = true
                     group.addTask {
@@ -235,10 +185,6 @@ public final class ConsumerRunner: Service, Sendable {
                         await settle(pending)
                         pending = []
                     }
-                case .changed:
-                    waiterRunning = false
-                    claimMore = true
-                    checkFirst = true
                 case nil:
                     running = 0
                 }
@@ -246,12 +192,6 @@ public final class ConsumerRunner: Service, Sendable {
             group.cancelAll()
             return pending
         }
-    }
-
-    /// Waits for a change after generation `seen` (or the fallback poll) while handlers run.
-    private func waitForChange(since seen: UInt64) async -> Finished {
-        await changes.wait(since: seen, timeout: configuration.idlePoll)
-        return .changed
     }
 
     /// Runs the handler on one delivery and decides its outcome.

@@ -224,40 +224,6 @@ struct ConsumerRunnerTests {
         #expect(try await outbox.stats(of: "billing")?.done == 2)
     }
 
-    @Test func newWorkFillsFreeSlotsWhileASlowHandlerOfTheBatchStillRuns() async throws {
-        let file = TestDatabaseFile()
-        defer { file.remove() }
-        let outbox = makeOutbox(try await file.open())
-        let gate = Locked(false)
-        let log = HandlerLog()
-        let configuration = ConsumerConfiguration(
-            consumer: "billing", batchSize: 8, concurrency: 4, idlePoll: .seconds(120))
-        let runner = ConsumerRunner(outbox: outbox, configuration: configuration, logger: testLogger) { delivery in
-            await log.record(delivery)
-            if delivery.event.aggregate == "slow" {
-                while !gate.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
-            }
-            return .done
-        }
-        try await runInGroup(runner) {
-            defer { gate.withLock { $0 = true } }  // even when an expectation fails, so shutdown can finish
-            _ = try await outbox.append([orderCreated("slow")])
-            try #require(await log.waitFor(count: 1))
-            // The slow handler holds its batch open; events appended now are claimed into the free slots and
-            // handled (and acked) without waiting for it, in more than one round.
-            for round in 0..<3 {
-                _ = try await outbox.append([orderCreated("fast-\(round)")])
-                try #require(await log.waitFor(count: round + 2))
-            }
-            try await eventually { try await outbox.stats(of: "billing")?.done == 3 }
-            let stats = try #require(try await outbox.stats(of: "billing"))
-            #expect(stats.done == 3 && stats.leased == 1, "the fast ones are done while the slow one still runs")
-            gate.withLock { $0 = true }
-            try await eventually { try await outbox.stats(of: "billing")?.done == 4 }
-        }
-        #expect(try await outbox.stats(of: "billing")?.done == 4)
-    }
-
     @Test func aDeliveryClaimedTooOftenIsDeadLetteredWithoutRunningTheHandler() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
