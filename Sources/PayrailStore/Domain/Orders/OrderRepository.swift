@@ -25,43 +25,57 @@ public final class OrderRepository: Sendable {
     /// parameters match and is a `conflict` when they differ.
     public func create(merchant: MerchantID, _ new: NewOrder) async throws -> Created<Order> {
         try new.validate()
+        return try await database.write { db in try self.create(in: db, merchant: merchant, new) }
+    }
+
+    /// Creates an order inside the caller's transaction, with the same rules and event as
+    /// `create(merchant:_:)`, so a caller can write other rows (the gateway: its idempotency record and
+    /// annotations) in the same commit. Nothing is written when it throws.
+    public func create(in db: Database, merchant: MerchantID, _ new: NewOrder) throws -> Created<Order> {
+        try new.validate()
         let now = clock.nowMillis()
         let expiresAt = new.expiresAtMillis ?? now + defaultLifetime.wholeMilliseconds
         guard expiresAt > now else { throw DomainFailures.invalid("expires_at", "must be in the future") }
-        let effects = DomainEffects(outbox: outbox)
-        return try await database.write { db in
-            _ = try MerchantRepository.fetch(merchant, in: db)
-            if let channel = new.channelAccountID {
-                let account = try ChannelAccountRepository.fetch(channel, in: db)
-                guard account.merchantID == merchant else {
-                    throw DomainFailures.notFound("channel account", channel.rawValue)
-                }
+        _ = try MerchantRepository.fetch(merchant, in: db)
+        if let channel = new.channelAccountID {
+            let account = try ChannelAccountRepository.fetch(channel, in: db)
+            guard account.merchantID == merchant else {
+                throw DomainFailures.notFound("channel account", channel.rawValue)
             }
-            if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
-                guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
-                return Created(record: existing, existed: true)
-            }
-            let id = OrderID.generate()
-            try db.execute(
-                sql: """
-                    INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
-                        subject, body, notify_url, expires_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
-                    new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
-                    expiresAt, now, now,
-                ])
-            let order = try Self.fetch(id, in: db)
-            try effects.run([.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
-            return Created(record: order, existed: false)
         }
+        if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
+            guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
+            return Created(record: existing, existed: true)
+        }
+        let id = OrderID.generate()
+        try db.cachedStatement(sql: """
+            INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
+                subject, body, notify_url, expires_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
+                new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
+                expiresAt, now, now,
+            ])
+        let order = try Self.fetch(id, in: db)
+        try DomainEffects(outbox: outbox).run(
+            [.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
+        return Created(record: order, existed: false)
     }
 
     /// One of a merchant's orders; another merchant's order is `not_found`.
     public func find(merchant: MerchantID, id: OrderID) async throws -> Order {
         try await database.read { db in try Self.fetch(id, merchant: merchant, in: db) }
+    }
+
+    /// One of a merchant's orders, read inside the caller's transaction (one snapshot with other reads).
+    public func find(in db: Database, merchant: MerchantID, id: OrderID) throws -> Order {
+        try Self.fetch(id, merchant: merchant, in: db)
+    }
+
+    /// One of a merchant's orders by its own number inside the caller's transaction, or nil.
+    public func find(in db: Database, merchant: MerchantID, outOrderNo: String) throws -> Order? {
+        try Self.fetch(merchant: merchant, outOrderNo: outOrderNo, in: db)
     }
 
     /// One of a merchant's orders by its own number; `not_found` when it has none.
@@ -111,13 +125,18 @@ public final class OrderRepository: Sendable {
     /// The merchant asks to close an unpaid order (`order.close_requested`, for the worker to close it at the
     /// provider). A paid order is `order_not_closable`; a closed one is left as it is.
     public func requestClose(merchant: MerchantID, id: OrderID) async throws -> Applied<Order, OrderStatus> {
+        try await database.write { db in try self.requestClose(in: db, merchant: merchant, id: id) }
+    }
+
+    /// `requestClose(merchant:id:)` inside the caller's transaction. Nothing is written when it throws.
+    public func requestClose(
+        in db: Database, merchant: MerchantID, id: OrderID
+    ) throws -> Applied<Order, OrderStatus> {
         let (effects, now) = (DomainEffects(outbox: outbox), clock.nowMillis())
-        return try await database.write { db in
-            let order = try Self.fetch(id, merchant: merchant, in: db)
-            let result = try Self.apply(.closeRequested, to: order, effects: effects, nowMillis: now, in: db)
-            if case .rejected(let error) = result.transition { throw error }
-            return result
-        }
+        let order = try Self.fetch(id, merchant: merchant, in: db)
+        let result = try Self.apply(.closeRequested, to: order, effects: effects, nowMillis: now, in: db)
+        if case .rejected(let error) = result.transition { throw error }
+        return result
     }
 }
 
@@ -168,7 +187,8 @@ extension OrderRepository {
 
     /// Loads an order; with `merchant`, another merchant's order is `not_found`.
     static func fetch(_ id: OrderID, merchant: MerchantID? = nil, in db: Database) throws -> Order {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]),
+        guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]),
             merchant == nil || row["merchant_id"] == merchant?.rawValue
         else { throw DomainFailures.notFound("order", id.rawValue) }
         return try Order(row: row)
@@ -177,7 +197,7 @@ extension OrderRepository {
     /// Loads a merchant's order by its own number, if any.
     static func fetch(merchant: MerchantID, outOrderNo: String, in db: Database) throws -> Order? {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM orders WHERE merchant_id = ? AND out_order_no = ?",
+            db.cachedStatement(sql: "SELECT * FROM orders WHERE merchant_id = ? AND out_order_no = ?"),
             arguments: [merchant.rawValue, outOrderNo]
         ).map(Order.init(row:))
     }
