@@ -6,6 +6,26 @@ import Testing
 
 @Suite("Order repository")
 struct DomainOrderTests {
+    /// `create` writes the `order.created` payload without `JSONSerialization`; the text must be what
+    /// `EventJSON.text` makes of the order (and so what every other event of the order looks like), escapes included.
+    @Test func theCreatedEventPayloadIsTheOrdersEventJSON() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let request = NewOrder(
+            outOrderNo: "J-1", amount: .fen(2376), subject: "Tea \"green\" \\ 茶 / x", body: nil,
+            notifyURL: "https://shop.example/notify?a=1&b=/c")
+        let created = try await fixture.orders.create(merchant: fixture.merchant, request)
+        let payload = try await fixture.database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT payload FROM event WHERE aggregate = ? AND type = 'order.created'",
+                arguments: [created.record.id.rawValue])
+        }
+        #expect(payload == (try EventJSON.text(created.record.jsonObject)))
+        let control: [String: Any] = ["a": "x\u{01}\n\t\r\u{08}\u{0C}y", "b": Int64(-5), "c": true, "d": NSNull(), "e": 7]
+        #expect(OrderEventJSON.text(control) == (try EventJSON.text(control)))
+        #expect(OrderEventJSON.text(["a": 1.5]) == nil)
+    }
+
     @Test func createIsIdempotentPerMerchantNumberAndScopedByMerchant() async throws {
         let fixture = try await DomainFixture.make()
         defer { fixture.tearDown() }

@@ -58,8 +58,16 @@ public final class OrderRepository: Sendable {
                 expiresAt, now, now,
             ])
         let order = try Self.fetch(id, in: db)
-        try DomainEffects(outbox: outbox).run(
-            [.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
+        let subject = order.effectSubject()
+        if let payload = OrderEventJSON.text(subject.payload) {
+            // What `DomainEffects` does for `.emit`, with the payload text written without `JSONSerialization`.
+            let event = try outbox.append(
+                in: db, NewEvent(type: DomainEvents.orderCreated, aggregate: subject.objectID, json: payload))
+            try MerchantEventLog.record(event, merchantID: merchant, objectID: subject.objectID, in: db)
+        } else {
+            try DomainEffects(outbox: outbox).run(
+                [.emit(DomainEvents.orderCreated)], for: subject, nowMillis: now, in: db)
+        }
         return Created(record: order, existed: false)
     }
 
