@@ -138,17 +138,11 @@ enum OrderRoutes {
     ) async throws -> APIResponse {
         try request.allowQuery([])
         let id: OrderID = try request.pathID(context, "order")
-        let (order, extras) = try readNow(gateway) { db in
-            (try gateway.orders.find(in: db, merchant: merchant, id: id), try ObjectExtras.load(id.rawValue, in: db))
+        let orders = gateway.orders
+        let (order, extras) = try await gateway.database.read { db in
+            (try orders.find(in: db, merchant: merchant, id: id), try ObjectExtras.load(id.rawValue, in: db))
         }
         return .json(.ok, Present.order(order, extras))
-    }
-
-    /// A short indexed read in one read transaction on the calling thread (GRDB's synchronous pool read), for the
-    /// hot `GET /v1/orders/{id}`: the async read costs two thread hops (to a reader's queue and back), more than
-    /// the two primary-key lookups themselves. WAL readers do not wait for the writer, so this does not block.
-    private static func readNow<T>(_ gateway: Gateway, _ body: (Database) throws -> T) throws -> T {
-        try gateway.database.pool.read(body)
     }
 
     @Sendable static func list(
