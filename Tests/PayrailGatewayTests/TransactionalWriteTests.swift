@@ -79,9 +79,9 @@ struct TransactionalWriteTests {
             let records = try await fixture.count("idempotency_record")
 
             // Same out_order_no with other parameters: 409 from the repository, inside the transaction.
+            let clashBody = orderBody("E-1", amount: 5, extra: ["metadata": ["a": "b"]])
             let clash = try await client.call(
-                .post, "/v1/orders", key: fixture.key, json: orderBody("E-1", amount: 5, extra: ["metadata": ["a": "b"]]),
-                headers: [idempotencyKey: "e-2"])
+                .post, "/v1/orders", key: fixture.key, json: clashBody, headers: [idempotencyKey: "e-2"])
             #expect(clash.status == .conflict)
             #expect(clash.error("param") == "out_order_no")
             // Another merchant's account: 400 found inside the transaction, before the order.
@@ -100,7 +100,7 @@ struct TransactionalWriteTests {
             #expect(try await counts() == before)
             #expect(try await fixture.count("idempotency_record") == records + 3)
             for (key, answer, body) in [
-                ("e-2", clash, orderBody("E-1", amount: 5, extra: ["metadata": ["a": "b"]])),
+                ("e-2", clash, clashBody),
                 ("e-3", foreign, orderBody("E-3", extra: ["channel_account_id": otherAccount!])),
                 ("e-4", invalid, orderBody("E-4", extra: ["expires_in": 5])),
             ] {
@@ -166,9 +166,8 @@ struct TransactionalWriteTests {
             "empty_object": [String: Any](), "empty_array": [Any](),
         ]
         let ours = JSONText.render(object)
-        let theirs = String(
-            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
-            as: UTF8.self)
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        let theirs = String(decoding: try JSONSerialization.data(withJSONObject: object, options: options), as: UTF8.self)
         #expect(ours == theirs)
         // Control characters are escaped and read back.
         let control = JSONText.render(["text": "a\u{01}b\u{1F}c\u{08}\u{0C}"])

@@ -21,7 +21,9 @@ struct DomainOrderTests {
                 arguments: [created.record.id.rawValue])
         }
         #expect(payload == (try EventJSON.text(created.record.jsonObject)))
-        let control: [String: Any] = ["a": "x\u{01}\n\t\r\u{08}\u{0C}y", "b": Int64(-5), "c": true, "d": NSNull(), "e": 7]
+        let control: [String: Any] = [
+            "a": "x\u{01}\n\t\r\u{08}\u{0C}y", "b": Int64(-5), "c": true, "d": NSNull(), "e": 7,
+        ]
         #expect(OrderEventJSON.text(control) == (try EventJSON.text(control)))
         #expect(OrderEventJSON.text(["a": 1.5]) == nil)
     }
