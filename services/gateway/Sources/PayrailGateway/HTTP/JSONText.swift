@@ -29,10 +29,22 @@ enum JSONText {
     }
 
     private static func write(_ value: Any, to output: inout [UInt8]) {
-        switch value {
-        case let text as String:
-            writeString(text, to: &output)
-        case let object as [String: Any]:
+        // Scalars by their exact type first: a failed cast to a collection type costs a generic metadata lookup,
+        // and an `NSNumber` would cast to `Bool` and `Int` alike (only `JSONSerialization` knows which it is).
+        let type = type(of: value)
+        if type == String.self {
+            writeString(value as! String, to: &output)
+        } else if type == Int.self {
+            output.append(contentsOf: String(value as! Int).utf8)
+        } else if type == Int64.self {
+            output.append(contentsOf: String(value as! Int64).utf8)
+        } else if type == Bool.self {
+            output.append(contentsOf: ((value as! Bool) ? "true" : "false").utf8)
+        } else if value is NSNull {
+            output.append(contentsOf: "null".utf8)
+        } else if type == JSONValue.self {
+            write(value as! JSONValue, to: &output)
+        } else if let object = value as? [String: Any] {
             output.append(UInt8(ascii: "{"))
             var first = true
             for key in object.keys.sorted() {
@@ -43,26 +55,14 @@ enum JSONText {
                 write(object[key]!, to: &output)
             }
             output.append(UInt8(ascii: "}"))
-        case let strings as [String: String]:
-            write(strings as [String: Any], to: &output)
-        case let elements as [Any]:
+        } else if let elements = value as? [Any] {
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 write(element, to: &output)
             }
             output.append(UInt8(ascii: "]"))
-        case let number as Int64 where type(of: value) == Int64.self:
-            output.append(contentsOf: String(number).utf8)
-        case let number as Int where type(of: value) == Int.self:
-            output.append(contentsOf: String(number).utf8)
-        case let flag as Bool where type(of: value) == Bool.self:
-            output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case is NSNull:
-            output.append(contentsOf: "null".utf8)
-        case let json as JSONValue:
-            write(json, to: &output)
-        default:
+        } else {
             let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
             let data = (try? JSONSerialization.data(withJSONObject: value, options: options)) ?? Data("null".utf8)
             output.append(contentsOf: data)
