@@ -32,9 +32,10 @@ struct GatewayFixture {
     static let secrets = try! SecretBox(parsing: "m1:" + Data(repeating: 7, count: 32).base64EncodedString())
     static let ring = try! EventKeyRing([(id: "test", secret: Array(repeating: 9, count: 32))])
 
-    static func make(limits: GatewayLimits = GatewayLimits(waitPollInterval: .milliseconds(20))) async throws
-        -> GatewayFixture
-    {
+    static func make(
+        limits: GatewayLimits = GatewayLimits(waitPollInterval: .milliseconds(20)),
+        clock: any MillisecondClock = SystemMillisecondClock()
+    ) async throws -> GatewayFixture {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("payrail.sqlite").path
@@ -49,7 +50,7 @@ struct GatewayFixture {
         }
         let outbox = Outbox(
             database: database, signer: EventSigner(ring: ring), subscriptions: .payrail, producer: "tests",
-            logger: testLogger)
+            clock: clock, logger: testLogger)
         let merchants = MerchantRepository(database: database)
         let keys = APIKeyRepository(database: database)
         let channels = ChannelAccountRepository(database: database)
@@ -91,6 +92,21 @@ struct GatewayFixture {
     /// How many rows a table has.
     func count(_ table: String) async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+    }
+}
+
+/// A clock the test moves by hand (starts at the real time, so order expiries stay in the future).
+final class ManualClock: MillisecondClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var now = SystemMillisecondClock().nowMillis()
+
+    func nowMillis() -> Int64 { lock.withLock { now } }
+
+    /// Moves time forward.
+    func advance(_ duration: Duration) {
+        lock.withLock {
+            now += duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        }
     }
 }
 

@@ -147,8 +147,10 @@ struct OrderRouteTests {
         #expect(try await fixture.count("gateway_object_extra") == 0)
     }
 
+    /// Without the key cache a revocation is refused at the next request.
     @Test func revokedKeysAreRefused() async throws {
-        let fixture = try await GatewayFixture.make()
+        let fixture = try await GatewayFixture.make(
+            limits: GatewayLimits(waitPollInterval: .milliseconds(20), apiKeyCacheLifetime: .zero))
         defer { fixture.remove() }
         let keys = APIKeyRepository(database: fixture.database)
         let created = try await keys.create(merchant: fixture.merchant)
@@ -158,6 +160,38 @@ struct OrderRouteTests {
             let refused = try await client.call(.get, "/v1/orders", key: created.revealed)
             #expect(refused.status == .unauthorized)
             #expect(refused.error("code") == "invalid_api_key")
+        }
+    }
+
+    /// With the key cache (default 5 s) a key revoked elsewhere (payrailctl) still authenticates until its cache
+    /// entry is older than the lifetime, then is refused; unknown keys are never cached, new keys work at once.
+    @Test func theKeyCacheHonoursRevocationAfterItsLifetime() async throws {
+        let clock = ManualClock()
+        let fixture = try await GatewayFixture.make(
+            limits: GatewayLimits(waitPollInterval: .milliseconds(20), apiKeyCacheLifetime: .seconds(5)),
+            clock: clock)
+        defer { fixture.remove() }
+        let keys = APIKeyRepository(database: fixture.database)
+        try await fixture.test { client in
+            let unknown = "prk_" + String(repeating: "A", count: 43)
+            #expect(try await client.call(.get, "/v1/orders", key: unknown).status == .unauthorized)
+            let created = try await keys.create(merchant: fixture.merchant)
+            #expect(try await client.call(.get, "/v1/orders", key: created.revealed).status == .ok)
+            _ = try await keys.revoke(created.key.id)
+            clock.advance(.seconds(4))
+            #expect(try await client.call(.get, "/v1/orders", key: created.revealed).status == .ok)
+            clock.advance(.seconds(2))
+            let refused = try await client.call(.get, "/v1/orders", key: created.revealed)
+            #expect(refused.status == .unauthorized)
+            #expect(refused.error("code") == "invalid_api_key")
+            // A refused key is not remembered as good: it stays refused.
+            #expect(try await client.call(.get, "/v1/orders", key: created.revealed).status == .unauthorized)
+            // Another merchant's key maps to its own merchant through the cache too.
+            for _ in 0..<2 {
+                let mine = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("KC-1"))
+                let id = try #require(mine["id"] as? String)
+                #expect(try await client.call(.get, "/v1/orders/\(id)", key: fixture.otherKey).status == .notFound)
+            }
         }
     }
 

@@ -7,9 +7,11 @@
 # Phases, one gateway process on a fresh migrated database (seeded by payrailctl), wrk on loopback:
 #   1. raw ceiling: single-row INSERT transactions/s, WAL + synchronous=FULL, one connection (Python sqlite3)
 #   2. bare route: GET /healthz (the router with the request-id, metrics and error middlewares, no auth, no DB)
-#   3. GET /v1/orders/{id} (bearer auth + one order read)
-#   4. POST /v1/orders with a fresh out_order_no and Idempotency-Key per request (auth, idempotency lookup and
-#      record, order + event + delivery rows, annotation row)
+#   3. GET /v1/orders/{id} (bearer auth, the key cached for 5 s after its first read; the order and its
+#      annotations in one read transaction)
+#   4. POST /v1/orders with a fresh out_order_no and Idempotency-Key per request (auth; one write transaction
+#      through the group-commit writer: idempotency lookup, account, order + event + delivery rows, annotation
+#      row, idempotency record)
 #   5. POST /v1/orders again with wrk's 2-thread closed loop limited to a few connections, for the latency at a
 #      moderate rate (wrk has no open-loop rate; the figure printed is the rate it reached)
 # Targets: create ≥ 1.5× the raw ceiling, p99 < 20 ms near 1,000 req/s; get ≥ 40 % of the bare route.

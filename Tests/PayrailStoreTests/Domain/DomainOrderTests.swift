@@ -6,6 +6,27 @@ import Testing
 
 @Suite("Order repository")
 struct DomainOrderTests {
+    /// The `order.created` payload is what `EventJSON.text` makes of the order (and so what every other event of the
+    /// order looks like), escapes included, and parses back to the order's text.
+    @Test func theCreatedEventPayloadIsTheOrdersEventJSON() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let request = NewOrder(
+            outOrderNo: "J-1", amount: .fen(2376), subject: "Tea \"green\" \\ 茶 / x", body: nil,
+            notifyURL: "https://shop.example/notify?a=1&b=/c")
+        let created = try await fixture.orders.create(merchant: fixture.merchant, request)
+        let payload = try await fixture.database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT payload FROM event WHERE aggregate = ? AND type = 'order.created'",
+                arguments: [created.record.id.rawValue])
+        }
+        #expect(payload == (try EventJSON.text(created.record.jsonObject)))
+        let text = try #require(payload)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(parsed["subject"] as? String == "Tea \"green\" \\ 茶 / x")
+        #expect(parsed["notify_url"] as? String == "https://shop.example/notify?a=1&b=/c")
+    }
+
     @Test func createIsIdempotentPerMerchantNumberAndScopedByMerchant() async throws {
         let fixture = try await DomainFixture.make()
         defer { fixture.tearDown() }

@@ -59,7 +59,8 @@ public final class IdempotencyRepository: Sendable {
         in db: Database, merchant: MerchantID, key: String, fingerprint: String
     ) throws -> IdempotencyLookup {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?",
+            db.cachedStatement(
+                sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?"),
             arguments: [merchant.rawValue, key, clock.nowMillis()])
         else { return .new }
         let record = try IdempotencyRecord(row: row)
@@ -75,21 +76,21 @@ public final class IdempotencyRepository: Sendable {
     ) throws -> IdempotencyRecord {
         try FieldRules.requireText(key, field: "idempotency_key", maximum: 255)
         let now = clock.nowMillis()
-        try db.execute(
-            sql: "DELETE FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at <= ?",
-            arguments: [merchant.rawValue, key, now])
-        try db.execute(
+        try db.cachedStatement(
+            sql: "DELETE FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at <= ?"
+        ).execute(arguments: [merchant.rawValue, key, now])
+        try db.cachedStatement(
             sql: """
                 INSERT INTO idempotency_record
                     (merchant_id, key, fingerprint, status_code, response, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (merchant_id, key) DO NOTHING
-                """,
-            arguments: [
+                """
+        ).execute(arguments: [
                 merchant.rawValue, key, fingerprint, statusCode, response, now, now + lifetime.wholeMilliseconds,
             ])
         let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ?",
+            db.cachedStatement(sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ?"),
             arguments: [merchant.rawValue, key])
         guard let row else { throw StoreError("idempotency_lost", "an idempotency record vanished while saved") }
         return try IdempotencyRecord(row: row)

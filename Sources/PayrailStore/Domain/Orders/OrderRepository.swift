@@ -25,43 +25,64 @@ public final class OrderRepository: Sendable {
     /// parameters match and is a `conflict` when they differ.
     public func create(merchant: MerchantID, _ new: NewOrder) async throws -> Created<Order> {
         try new.validate()
+        return try await database.write { db in try self.create(in: db, merchant: merchant, new) }
+    }
+
+    /// Creates an order inside the caller's transaction, with the same rules and event as
+    /// `create(merchant:_:)`, so a caller can write other rows (the gateway: its idempotency record and
+    /// annotations) in the same commit. Nothing is written when it throws.
+    public func create(in db: Database, merchant: MerchantID, _ new: NewOrder) throws -> Created<Order> {
+        try new.validate()
         let now = clock.nowMillis()
         let expiresAt = new.expiresAtMillis ?? now + defaultLifetime.wholeMilliseconds
         guard expiresAt > now else { throw DomainFailures.invalid("expires_at", "must be in the future") }
-        let effects = DomainEffects(outbox: outbox)
-        return try await database.write { db in
-            _ = try MerchantRepository.fetch(merchant, in: db)
-            if let channel = new.channelAccountID {
-                let account = try ChannelAccountRepository.fetch(channel, in: db)
-                guard account.merchantID == merchant else {
-                    throw DomainFailures.notFound("channel account", channel.rawValue)
-                }
-            }
-            if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
-                guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
-                return Created(record: existing, existed: true)
-            }
-            let id = OrderID.generate()
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
-                        subject, body, notify_url, expires_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
-                new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
-                expiresAt, now, now,
-            ])
-            let order = try Self.fetch(id, in: db)
-            try effects.run([.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
-            return Created(record: order, existed: false)
+        // The merchant and account checks of `MerchantRepository.fetch` / `ChannelAccountRepository.fetch`, with
+        // cached statements (this runs once per create inside the single writer).
+        guard
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM merchant WHERE id = ?"), arguments: [merchant.rawValue]) != nil
+        else { throw DomainFailures.notFound("merchant", merchant.rawValue) }
+        if let channel = new.channelAccountID {
+            let owner = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT merchant_id FROM channel_account WHERE id = ?"),
+                arguments: [channel.rawValue])
+            guard owner == merchant.rawValue else { throw DomainFailures.notFound("channel account", channel.rawValue) }
         }
+        if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
+            guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
+            return Created(record: existing, existed: true)
+        }
+        let id = OrderID.generate()
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
+                    subject, body, notify_url, expires_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
+            new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
+            expiresAt, now, now,
+        ])
+        let order = try Self.fetch(id, in: db)
+        try DomainEffects(outbox: outbox).run(
+            [.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
+        return Created(record: order, existed: false)
     }
 
     /// One of a merchant's orders; another merchant's order is `not_found`.
     public func find(merchant: MerchantID, id: OrderID) async throws -> Order {
         try await database.read { db in try Self.fetch(id, merchant: merchant, in: db) }
+    }
+
+    /// One of a merchant's orders, read inside the caller's transaction (one snapshot with other reads).
+    public func find(in db: Database, merchant: MerchantID, id: OrderID) throws -> Order {
+        try Self.fetch(id, merchant: merchant, in: db)
+    }
+
+    /// One of a merchant's orders by its own number inside the caller's transaction, or nil.
+    public func find(in db: Database, merchant: MerchantID, outOrderNo: String) throws -> Order? {
+        try Self.fetch(merchant: merchant, outOrderNo: outOrderNo, in: db)
     }
 
     /// One of a merchant's orders by its own number; `not_found` when it has none.
@@ -88,8 +109,9 @@ public final class OrderRepository: Sendable {
         return try await database.write { db in
             let order = try Self.fetch(id, in: db)
             if order.status == .created {
-                try db.cachedStatement(sql: "UPDATE orders SET provider_order_id = ?, pay_params = ? WHERE id = ?")
-                    .execute(arguments: [providerOrderID, payParams, id.rawValue])
+                try db.execute(
+                    sql: "UPDATE orders SET provider_order_id = ?, pay_params = ? WHERE id = ?",
+                    arguments: [providerOrderID, payParams, id.rawValue])
             }
             return try Self.apply(.providerOrderCreated, to: order, effects: effects, nowMillis: now, in: db)
         }
@@ -110,13 +132,18 @@ public final class OrderRepository: Sendable {
     /// The merchant asks to close an unpaid order (`order.close_requested`, for the worker to close it at the
     /// provider). A paid order is `order_not_closable`; a closed one is left as it is.
     public func requestClose(merchant: MerchantID, id: OrderID) async throws -> Applied<Order, OrderStatus> {
+        try await database.write { db in try self.requestClose(in: db, merchant: merchant, id: id) }
+    }
+
+    /// `requestClose(merchant:id:)` inside the caller's transaction. Nothing is written when it throws.
+    public func requestClose(
+        in db: Database, merchant: MerchantID, id: OrderID
+    ) throws -> Applied<Order, OrderStatus> {
         let (effects, now) = (DomainEffects(outbox: outbox), clock.nowMillis())
-        return try await database.write { db in
-            let order = try Self.fetch(id, merchant: merchant, in: db)
-            let result = try Self.apply(.closeRequested, to: order, effects: effects, nowMillis: now, in: db)
-            if case .rejected(let error) = result.transition { throw error }
-            return result
-        }
+        let order = try Self.fetch(id, merchant: merchant, in: db)
+        let result = try Self.apply(.closeRequested, to: order, effects: effects, nowMillis: now, in: db)
+        if case .rejected(let error) = result.transition { throw error }
+        return result
     }
 }
 
@@ -134,7 +161,8 @@ extension OrderRepository {
             if case .paymentConfirmed = signal { paidAt = nowMillis }
             try save(machine, of: order.id, paidAt: paidAt, nowMillis: nowMillis, in: db)
         case .anomaly:
-            try db.cachedStatement(sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?").execute(
+            try db.execute(
+                sql: "UPDATE orders SET needs_attention = 1, updated_at = ? WHERE id = ?",
                 arguments: [nowMillis, order.id.rawValue])
         case .ignored, .rejected:
             return Applied(record: order, transition: transition)
@@ -149,18 +177,18 @@ extension OrderRepository {
         _ machine: OrderStateMachine, of id: OrderID, paidAt: Int64? = nil, nowMillis: Int64, in db: Database
     ) throws {
         let balances = machine.balances
-        try db.cachedStatement(
+        try db.execute(
             sql: """
                 UPDATE orders SET status = ?, paid = ?, refunds_committed = ?, refunded = ?,
                     settlements_committed = ?, settled = ?, close_requested = ?, needs_attention = ?,
                     paid_at = COALESCE(?, paid_at), updated_at = ?
                 WHERE id = ?
-                """
-        ).execute(arguments: [
-            machine.status.rawValue, balances.paid.minorUnits, balances.refundsCommitted.minorUnits,
-            balances.refunded.minorUnits, balances.settlementsCommitted.minorUnits, balances.settled.minorUnits,
-            machine.closeRequested, machine.needsAttention, paidAt, nowMillis, id.rawValue,
-        ])
+                """,
+            arguments: [
+                machine.status.rawValue, balances.paid.minorUnits, balances.refundsCommitted.minorUnits,
+                balances.refunded.minorUnits, balances.settlementsCommitted.minorUnits, balances.settled.minorUnits,
+                machine.closeRequested, machine.needsAttention, paidAt, nowMillis, id.rawValue,
+            ])
         guard db.changesCount == 1 else { throw StoreError("order_lost", "order '\(id.rawValue)' vanished") }
     }
 

@@ -18,16 +18,20 @@ public struct GatewayLimits: Sendable {
     public var waitPollInterval: Duration
     /// How long an idempotent answer is replayed.
     public var idempotencyLifetime: Duration
+    /// How long an authenticated API key is trusted without reading it again: a revoked key keeps working in a
+    /// running gateway for up to this long. Zero reads the key on every request.
+    public var apiKeyCacheLifetime: Duration
 
-    /// Creates limits (defaults: 64 KiB bodies, 10 s waits polled every 50 ms, 24 h replays).
+    /// Creates limits (defaults: 64 KiB bodies, 10 s waits polled every 50 ms, 24 h replays, keys cached 5 s).
     public init(
         maxBodyBytes: Int = 64 * 1024, maxWaitSeconds: Int = 10, waitPollInterval: Duration = .milliseconds(50),
-        idempotencyLifetime: Duration = .seconds(86_400)
+        idempotencyLifetime: Duration = .seconds(86_400), apiKeyCacheLifetime: Duration = .seconds(5)
     ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxWaitSeconds = maxWaitSeconds
         self.waitPollInterval = waitPollInterval
         self.idempotencyLifetime = idempotencyLifetime
+        self.apiKeyCacheLifetime = apiKeyCacheLifetime
     }
 }
 
@@ -51,6 +55,8 @@ public struct Gateway: Sendable {
     public let webhooks: WebhookEndpointRepository
     /// Idempotency-Key handling.
     let idempotency: IdempotencyGate
+    /// Recently authenticated keys.
+    let keyCache: APIKeyCache
     /// The limits.
     public let limits: GatewayLimits
     /// The library's logger.
@@ -70,6 +76,7 @@ public struct Gateway: Sendable {
         self.idempotency = IdempotencyGate(
             repository: IdempotencyRepository(database: database, clock: outbox.clock),
             lifetime: limits.idempotencyLifetime)
+        self.keyCache = APIKeyCache(lifetime: limits.apiKeyCacheLifetime, clock: outbox.clock)
         self.limits = limits
         self.logger = logger
     }
@@ -88,7 +95,8 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorMiddleware(routes: table))
         let database = self.database
         OperationalRoutes.add(to: router, service: "payrail-gateway") { await Readiness.database(database) }
-        APIRoutes.register(on: router.group().add(middleware: AuthMiddleware(keys: keys)), gateway: self)
+        let authenticated = router.group().add(middleware: AuthMiddleware(keys: keys, cache: keyCache))
+        APIRoutes.register(on: authenticated, gateway: self)
         return router
     }
 }

@@ -31,23 +31,6 @@ struct APIResponse: Sendable {
     }
 }
 
-/// Rendering JSON bodies: key-sorted, slashes unescaped.
-enum JSONText {
-    /// Renders a JSON-compatible value.
-    static func render(_ object: Any) -> String {
-        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: options))
-            ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Parses stored JSON text into a value, or nil.
-    static func parse(_ text: String?) -> Any? {
-        guard let text, let data = text.data(using: .utf8) else { return nil }
-        return try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-    }
-}
-
 extension HTTPField.Name {
     /// `Idempotency-Key`.
     static let idempotencyKey = Self("Idempotency-Key")!

@@ -61,12 +61,15 @@ struct ErrorMiddleware: RouterMiddleware {
         .contentTooLarge, code: "body_too_large", message: "the request body is larger than the limit")
 }
 
-/// Authenticates `Authorization: Bearer prk_…` against the API keys; unknown, revoked or missing → 401.
+/// Authenticates `Authorization: Bearer prk_…` against the API keys (through `APIKeyCache`); unknown, revoked or
+/// missing → 401.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
     /// Where keys are looked up.
     let keys: APIKeyRepository
+    /// Keys authenticated in the last few seconds.
+    let cache: APIKeyCache
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -77,16 +80,18 @@ struct AuthMiddleware: RouterMiddleware {
                 message: "send Authorization: Bearer <api key>")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
+        let keys = self.keys
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let key = try await keys.authenticate(presented: String(parts[1]))
+            let merchantID = try await cache.merchant(
+                presented: String(parts[1]), lookup: { try await keys.authenticate(presented: $0) })
         else {
             throw APIError(
                 .unauthorized, type: "authentication_error", code: "invalid_api_key",
                 message: "the API key is unknown or revoked")
         }
         var context = context
-        context.merchantID = key.merchantID
-        context.logger[metadataKey: "merchant.id"] = .string(key.merchantID.rawValue)
+        context.merchantID = merchantID
+        context.logger[metadataKey: "merchant.id"] = .string(merchantID.rawValue)
         return try await next(request, context)
     }
 }

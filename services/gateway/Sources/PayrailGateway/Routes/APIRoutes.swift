@@ -10,11 +10,16 @@ struct APIRoute: Sendable {
     typealias Read = @Sendable (Gateway, Request, GatewayContext, MerchantID) async throws -> APIResponse
     /// A write: the parsed JSON body, under the Idempotency-Key.
     typealias Write = @Sendable (Gateway, Request, GatewayContext, MerchantID, JSONFields) async throws -> APIResponse
+    /// A write done in one transaction with its Idempotency-Key record: validates the parsed body, returns the
+    /// database work.
+    typealias Transaction =
+        @Sendable (Gateway, Request, GatewayContext, MerchantID, JSONFields) throws -> TransactionalWrite
 
     /// What handles the route.
     enum Handler: Sendable {
         case read(Read)
         case write(Write)
+        case transaction(Transaction)
     }
 
     /// The method.
@@ -49,7 +54,11 @@ enum APIRoutes {
                 }
             case .write(let handler):
                 group.on(path, method: route.method) { request, context -> Response in
-                    try await write(gateway, request, context, handler).response
+                    try await write(gateway, request, context, .write(handler)).response
+                }
+            case .transaction(let handler):
+                group.on(path, method: route.method) { request, context -> Response in
+                    try await write(gateway, request, context, .transaction(handler)).response
                 }
             }
         }
@@ -58,7 +67,7 @@ enum APIRoutes {
     /// Runs a write: body within the limit (413), JSON content type (415), then under the Idempotency-Key the
     /// parse (400) and the handler; rule violations become stored error answers, anything else is rethrown.
     private static func write(
-        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ handler: APIRoute.Write
+        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ handler: APIRoute.Handler
     ) async throws -> APIResponse {
         let merchant = try context.merchant()
         var request = request
@@ -79,19 +88,26 @@ enum APIRoutes {
             }
         }
         let requestID = context.requestID
-        return try await gateway.idempotency.run(
-            key: request.headers[.idempotencyKey], merchant: merchant, request: request, body: body,
-            requestID: requestID
-        ) {
-            do {
-                let fields = try JSONFields.parse(body)
-                return try await handler(gateway, request, context, merchant, fields)
-            } catch let error as APIError {
-                return .error(error, requestID: requestID)
-            } catch let error as DomainError {
-                guard let mapped = APIError.from(error) else { throw error }
-                return .error(mapped, requestID: requestID)
+        let key = request.headers[.idempotencyKey]
+        switch handler {
+        case .transaction(let handler):
+            return try await gateway.idempotency.runTransaction(
+                key: key, merchant: merchant, request: request, body: body, requestID: requestID
+            ) {
+                try handler(gateway, request, context, merchant, try JSONFields.parse(body))
             }
+        case .write(let handler):
+            return try await gateway.idempotency.run(
+                key: key, merchant: merchant, request: request, body: body, requestID: requestID
+            ) {
+                do {
+                    return try await handler(gateway, request, context, merchant, try JSONFields.parse(body))
+                } catch {
+                    return try IdempotencyGate.answer(for: error, requestID: requestID)
+                }
+            }
+        case .read:
+            throw APIError.internalError
         }
     }
 }

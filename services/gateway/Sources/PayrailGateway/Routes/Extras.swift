@@ -18,13 +18,13 @@ struct ObjectExtras: Sendable, Equatable {
     /// before keeps its first ones.
     static func insert(_ pending: PendingExtras, in db: Database) throws {
         let extras = pending.extras
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO gateway_object_extra (object_id, merchant_id, return_url, metadata,
                     settlement_hints, description, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO NOTHING
-                """,
-            arguments: [
+                """
+        ).execute(arguments: [
                 pending.objectID, pending.merchant.rawValue, extras.returnURL, extras.metadata,
                 extras.settlementHints, extras.description, pending.nowMillis,
             ])
@@ -33,19 +33,35 @@ struct ObjectExtras: Sendable, Equatable {
     /// The annotations of some objects, by object id.
     static func load(_ ids: [String], database: PayrailDatabase) async throws -> [String: ObjectExtras] {
         guard !ids.isEmpty else { return [:] }
-        return try await database.read { db in
+        return try await database.read { db in try load(ids, in: db) }
+    }
+
+    /// The annotations of some objects, by object id, inside the caller's transaction.
+    static func load(_ ids: [String], in db: Database) throws -> [String: ObjectExtras] {
+        guard !ids.isEmpty else { return [:] }
+        let rows: [Row]
+        if ids.count == 1 {
+            rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM gateway_object_extra WHERE object_id = ?"),
+                arguments: [ids[0]])
+        } else {
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            let rows = try Row.fetchAll(
+            rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM gateway_object_extra WHERE object_id IN (\(marks))",
                 arguments: StatementArguments(ids))
-            var found: [String: ObjectExtras] = [:]
-            for row in rows {
-                found[row["object_id"]] = ObjectExtras(
-                    returnURL: row["return_url"], metadata: row["metadata"], settlementHints: row["settlement_hints"],
-                    description: row["description"])
-            }
-            return found
         }
+        var found: [String: ObjectExtras] = [:]
+        for row in rows {
+            found[row["object_id"]] = ObjectExtras(
+                returnURL: row["return_url"], metadata: row["metadata"], settlementHints: row["settlement_hints"],
+                description: row["description"])
+        }
+        return found
+    }
+
+    /// The annotations of one object inside the caller's transaction, if it has any.
+    static func load(_ id: String, in db: Database) throws -> ObjectExtras? {
+        try load([id], in: db)[id]
     }
 }
 

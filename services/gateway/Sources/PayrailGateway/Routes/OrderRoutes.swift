@@ -9,10 +9,10 @@ import PayrailStore
 /// `/v1/orders`: create (optionally waiting for pay parameters), fetch, list, close.
 enum OrderRoutes {
     static let all: [APIRoute] = [
-        APIRoute(method: .post, path: "/v1/orders", handler: .write(create)),
+        APIRoute(method: .post, path: "/v1/orders", handler: .transaction(create)),
         APIRoute(method: .get, path: "/v1/orders", handler: .read(list)),
         APIRoute(method: .get, path: "/v1/orders/{id}", handler: .read(fetch)),
-        APIRoute(method: .post, path: "/v1/orders/{id}/close", handler: .write(close)),
+        APIRoute(method: .post, path: "/v1/orders/{id}/close", handler: .transaction(close)),
     ]
 
     /// The fields `POST /v1/orders` accepts.
@@ -21,9 +21,12 @@ enum OrderRoutes {
         "return_url", "expires_in", "metadata", "settlement_hints",
     ]
 
+    /// Validates a create, then in one transaction: picks the account, creates the order (with its
+    /// `order.created` event and deliveries) and stores the annotations. With `Prefer: wait` the wait runs after
+    /// the commit (the worker must see the order).
     @Sendable static func create(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly(createFields)
         let outOrderNo = try fields.requiredString("out_order_no", maximum: 64)
         let amount = try fields.requiredInteger("amount")
@@ -47,53 +50,71 @@ enum OrderRoutes {
         }
         let metadata = try Validate.metadata(fields.object("metadata"))
         let hints = try Validate.settlementHints(fields.object("settlement_hints"), orderAmount: amount)
-        let account = try await chooseAccount(gateway, merchant, try fields.string("channel_account_id"))
+        let namedAccount = try fields.string("channel_account_id")
         let wait = Prefer.wait(request.headers[.prefer], maximum: gateway.limits.maxWaitSeconds)
-
-        let now = gateway.outbox.clock.nowMillis()
-        let created = try await gateway.orders.create(
-            merchant: merchant,
-            NewOrder(
-                outOrderNo: outOrderNo, amount: .fen(amount), subject: subject, body: body, notifyURL: notifyURL,
-                channelAccountID: account, expiresAtMillis: now + expiresIn * 1000))
         let extras = ObjectExtras(returnURL: returnURL, metadata: metadata, settlementHints: hints)
-        var order = created.record
-        var status: HTTPResponse.Status = created.existed ? .ok : .created
-        var headers: HTTPFields = [:]
-        if let wait {
-            headers[.preferenceApplied] = "wait=\(wait)"
-            order = try await waitForPayParams(gateway, order, seconds: wait)
-            if order.status == .created && order.payParams == nil { status = .accepted }
+
+        return TransactionalWrite { db in
+            let account = try chooseAccount(in: db, merchant, namedAccount)
+            let now = gateway.outbox.clock.nowMillis()
+            let created = try gateway.orders.create(
+                in: db, merchant: merchant,
+                NewOrder(
+                    outOrderNo: outOrderNo, amount: .fen(amount), subject: subject, body: body,
+                    notifyURL: notifyURL, channelAccountID: account, expiresAtMillis: now + expiresIn * 1000))
+            let order = created.record
+            let shown: ObjectExtras?
+            if created.existed {
+                shown = try ObjectExtras.load(order.id.rawValue, in: db)
+            } else {
+                try ObjectExtras.insert(
+                    PendingExtras(extras: extras, objectID: order.id.rawValue, merchant: merchant, nowMillis: now),
+                    in: db)
+                shown = extras
+            }
+            let status: HTTPResponse.Status = created.existed ? .ok : .created
+            guard let wait else { return WriteOutcome(answer: .json(status, Present.order(order, shown))) }
+            return WriteOutcome(answer: APIResponse(status: status, body: "{}")) {
+                var headers: HTTPFields = [:]
+                headers[.preferenceApplied] = "wait=\(wait)"
+                let waited = try await waitForPayParams(gateway, order, seconds: wait)
+                let unready = waited.status == .created && waited.payParams == nil
+                return .json(unready ? .accepted : status, Present.order(waited, shown), headers: headers)
+            }
         }
-        guard created.existed else {
-            var answer = APIResponse.json(status, Present.order(order, extras), headers: headers)
-            answer.pendingExtras = PendingExtras(
-                extras: extras, objectID: order.id.rawValue, merchant: merchant, nowMillis: now)
-            return answer
-        }
-        let stored = try await ObjectExtras.load([order.id.rawValue], database: gateway.database)[order.id.rawValue]
-        return .json(status, Present.order(order, stored), headers: headers)
     }
 
-    /// The merchant's Douyin account: the one named (which must be the merchant's) or its oldest.
+    /// The merchant's Douyin account, inside the create's transaction: the one named (which must be the
+    /// merchant's) or its oldest (the order `ChannelAccountRepository.list` gives).
     static func chooseAccount(
-        _ gateway: Gateway, _ merchant: MerchantID, _ named: String?
-    ) async throws -> ChannelAccountID {
-        let accounts = try await gateway.channels.list(merchant: merchant).filter { $0.provider == .douyin }
+        in db: Database, _ merchant: MerchantID, _ named: String?
+    ) throws -> ChannelAccountID {
+        let found: String?
         if let named {
-            guard let account = accounts.first(where: { $0.id.rawValue == named }) else {
+            found = try String.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT id FROM channel_account WHERE merchant_id = ? AND provider = 'douyin' AND id = ?"),
+                arguments: [merchant.rawValue, named])
+            guard found != nil else {
                 throw APIError(
                     .badRequest, code: "resource_missing", message: "no Douyin channel account '\(named)'",
                     param: "channel_account_id")
             }
-            return account.id
+        } else {
+            found = try String.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id FROM channel_account WHERE merchant_id = ? AND provider = 'douyin'
+                        ORDER BY created_at, id LIMIT 1
+                        """),
+                arguments: [merchant.rawValue])
         }
-        guard let first = accounts.first else {
+        guard let found, let id = ChannelAccountID(found) else {
             throw APIError(
                 .badRequest, code: "channel_unavailable", message: "the merchant has no Douyin channel account",
                 param: "channel")
         }
-        return first.id
+        return id
     }
 
     /// Waits until the worker stored pay parameters or moved the order on, or the wait ends. Woken at once by
@@ -117,9 +138,11 @@ enum OrderRoutes {
     ) async throws -> APIResponse {
         try request.allowQuery([])
         let id: OrderID = try request.pathID(context, "order")
-        let order = try await gateway.orders.find(merchant: merchant, id: id)
-        let extras = try await ObjectExtras.load([id.rawValue], database: gateway.database)
-        return .json(.ok, Present.order(order, extras[id.rawValue]))
+        let orders = gateway.orders
+        let (order, extras) = try await gateway.database.read { db in
+            (try orders.find(in: db, merchant: merchant, id: id), try ObjectExtras.load(id.rawValue, in: db))
+        }
+        return .json(.ok, Present.order(order, extras))
     }
 
     @Sendable static func list(
@@ -128,13 +151,14 @@ enum OrderRoutes {
         try request.allowQuery(["limit", "starting_after", "status", "created_gte", "created_lt", "out_order_no"])
         let limit = try request.pageLimit()
         if let number = request.query("out_order_no") {
-            do {
-                let order = try await gateway.orders.find(merchant: merchant, outOrderNo: number)
-                let extras = try await ObjectExtras.load([order.id.rawValue], database: gateway.database)
-                return .json(.ok, listBody([Present.order(order, extras[order.id.rawValue])], hasMore: false))
-            } catch let error as DomainError where error.code == "not_found" {
-                return .json(.ok, listBody([], hasMore: false))
+            let orders = gateway.orders
+            let found = try await gateway.database.read { db -> (Order, ObjectExtras?)? in
+                guard let order = try orders.find(in: db, merchant: merchant, outOrderNo: number) else {
+                    return nil
+                }
+                return (order, try ObjectExtras.load(order.id.rawValue, in: db))
             }
+            return .json(.ok, listBody(found.map { [Present.order($0.0, $0.1)] } ?? [], hasMore: false))
         }
         let status = request.query("status")
         if let status, OrderStatus(rawValue: status) == nil {
@@ -144,7 +168,8 @@ enum OrderRoutes {
         let createdGTE = try request.queryInteger("created_gte", in: 0...Int64.max)
         let createdLT = try request.queryInteger("created_lt", in: 0...Int64.max)
         let after = request.query("starting_after")
-        let ids: [String] = try await gateway.database.read { db in
+        let orders = gateway.orders
+        let (page, extras, hasMore) = try await gateway.database.read { db in
             var sql = "SELECT id FROM orders WHERE merchant_id = ?"
             var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
             if let after {
@@ -160,26 +185,26 @@ enum OrderRoutes {
             if let createdLT { sql += " AND created_at < ?"; arguments.append(createdLT) }
             sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
             arguments.append(limit + 1)
-            return try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let ids = try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let page = try ids.prefix(limit).compactMap(OrderID.init).map {
+                try orders.find(in: db, merchant: merchant, id: $0)
+            }
+            return (page, try ObjectExtras.load(page.map(\.id.rawValue), in: db), ids.count > limit)
         }
-        let page = Array(ids.prefix(limit))
-        let extras = try await ObjectExtras.load(page, database: gateway.database)
-        var data: [Any] = []
-        for text in page {
-            guard let id = OrderID(text) else { continue }
-            data.append(Present.order(try await gateway.orders.find(merchant: merchant, id: id), extras[text]))
-        }
-        return .json(.ok, listBody(data, hasMore: ids.count > limit))
+        let data: [Any] = page.map { Present.order($0, extras[$0.id.rawValue]) }
+        return .json(.ok, listBody(data, hasMore: hasMore))
     }
 
     @Sendable static func close(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly([])
         let id: OrderID = try request.pathID(context, "order")
-        let result = try await gateway.orders.requestClose(merchant: merchant, id: id)
-        let extras = try await ObjectExtras.load([id.rawValue], database: gateway.database)
-        return .json(.ok, Present.order(result.record, extras[id.rawValue]))
+        return TransactionalWrite { db in
+            let result = try gateway.orders.requestClose(in: db, merchant: merchant, id: id)
+            let extras = try ObjectExtras.load(id.rawValue, in: db)
+            return WriteOutcome(answer: .json(.ok, Present.order(result.record, extras)))
+        }
     }
 }
 

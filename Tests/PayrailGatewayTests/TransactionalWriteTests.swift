@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import PayrailCore
+@testable import PayrailGateway
+import PayrailStore
+import Testing
+
+private let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+/// The create path's single transaction (idempotency record, order, event and deliveries, annotations) and the
+/// fast JSON rendering the routes answer with.
+@Suite("Gateway transactional writes")
+struct TransactionalWriteTests {
+    /// The number of write transactions the process's group-commit writer has run.
+    private func transactions(_ fixture: GatewayFixture) -> Int {
+        fixture.database.writer.commitStatistics.transactions
+    }
+
+    @Test func aCreateIsOneWriteTransactionWithOrWithoutAKey() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            var before = transactions(fixture)
+            let keyed = try await client.call(
+                .post, "/v1/orders", key: fixture.key,
+                json: orderBody("T-1", extra: ["metadata": ["sku": "tea"], "return_url": "https://shop.example/r"]),
+                headers: [idempotencyKey: "t-1"])
+            #expect(keyed.status == .created)
+            #expect(transactions(fixture) - before == 1)
+            let id = try #require(keyed["id"] as? String)
+            let rows = try await fixture.database.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM idempotency_record WHERE key = 't-1'"),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gateway_object_extra WHERE object_id = ?",
+                                     arguments: [id]),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE aggregate = ?", arguments: [id]),
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM delivery JOIN event ON event.seq = delivery.event_seq "
+                            + "WHERE event.aggregate = ?", arguments: [id])
+                )
+            }
+            #expect(rows.0 == 1 && rows.1 == 1 && rows.2 == 1)
+            #expect((rows.3 ?? 0) >= 1)
+
+            before = transactions(fixture)
+            let plain = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("T-2"))
+            #expect(plain.status == .created)
+            #expect(transactions(fixture) - before == 1)
+
+            let fetched = try await client.call(.get, "/v1/orders/\(id)", key: fixture.key)
+            #expect(fetched.status == .ok)
+            #expect(fetched["return_url"] as? String == "https://shop.example/r")
+            #expect((fetched["metadata"] as? [String: Any])?["sku"] as? String == "tea")
+        }
+    }
+
+    @Test func errorsInsideTheTransactionWriteOnlyTheirStoredAnswer() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        let otherAccount = try await fixture.database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT id FROM channel_account WHERE merchant_id = ?",
+                arguments: [fixture.otherMerchant.rawValue])
+        }
+        try await fixture.test { client in
+            let first = try await client.call(
+                .post, "/v1/orders", key: fixture.key, json: orderBody("E-1"), headers: [idempotencyKey: "e-1"])
+            #expect(first.status == .created)
+            let counts = { () async throws -> [Int] in
+                [
+                    try await fixture.count("orders"), try await fixture.count("event"),
+                    try await fixture.count("delivery"), try await fixture.count("gateway_object_extra"),
+                    try await fixture.count("merchant_event"),
+                ]
+            }
+            let before = try await counts()
+            let records = try await fixture.count("idempotency_record")
+
+            // Same out_order_no with other parameters: 409 from the repository, inside the transaction.
+            let clashBody = orderBody("E-1", amount: 5, extra: ["metadata": ["a": "b"]])
+            let clash = try await client.call(
+                .post, "/v1/orders", key: fixture.key, json: clashBody, headers: [idempotencyKey: "e-2"])
+            #expect(clash.status == .conflict)
+            #expect(clash.error("param") == "out_order_no")
+            // Another merchant's account: 400 found inside the transaction, before the order.
+            let foreign = try await client.call(
+                .post, "/v1/orders", key: fixture.key,
+                json: orderBody("E-3", extra: ["channel_account_id": try #require(otherAccount)]),
+                headers: [idempotencyKey: "e-3"])
+            #expect(foreign.status == .badRequest)
+            #expect(foreign.error("param") == "channel_account_id")
+            // A validation error (no database work) is stored too.
+            let invalid = try await client.call(
+                .post, "/v1/orders", key: fixture.key, json: orderBody("E-4", extra: ["expires_in": 5]),
+                headers: [idempotencyKey: "e-4"])
+            #expect(invalid.status == .badRequest)
+
+            #expect(try await counts() == before)
+            #expect(try await fixture.count("idempotency_record") == records + 3)
+            for (key, answer, body) in [
+                ("e-2", clash, clashBody),
+                ("e-3", foreign, orderBody("E-3", extra: ["channel_account_id": otherAccount!])),
+                ("e-4", invalid, orderBody("E-4", extra: ["expires_in": 5])),
+            ] {
+                let replay = try await client.call(
+                    .post, "/v1/orders", key: fixture.key, json: body, headers: [idempotencyKey: key])
+                #expect(replay.status == answer.status)
+                #expect(replay.text == answer.text)
+                #expect(replay.headers[.init("Idempotent-Replayed")!] == "true")
+                let reused = try await client.call(
+                    .post, "/v1/orders", key: fixture.key, json: orderBody("E-9"), headers: [idempotencyKey: key])
+                #expect(reused.status == .unprocessableContent)
+            }
+            #expect(try await counts() == before)
+        }
+    }
+
+    /// `Prefer: wait` commits the order and its annotations first (the worker must see them), then stores the
+    /// waited answer under the key in a second transaction.
+    @Test func aWaitingCreateStoresItsAnnotationsWithTheOrderAndItsAnswerAfterTheWait() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let headers: HTTPFields = [idempotencyKey: "w-1", .init("Prefer")!: "wait=1"]
+            let body = orderBody("WT-1", extra: ["metadata": ["k": "v"]])
+            let before = transactions(fixture)
+            let waited = try await client.call(.post, "/v1/orders", key: fixture.key, json: body, headers: headers)
+            #expect(waited.status == .accepted)
+            #expect((waited["metadata"] as? [String: Any])?["k"] as? String == "v")
+            #expect(transactions(fixture) - before == 2)
+            #expect(try await fixture.count("gateway_object_extra") == 1)
+            let replay = try await client.call(.post, "/v1/orders", key: fixture.key, json: body, headers: headers)
+            #expect(replay.status == .accepted)
+            #expect(replay.text == waited.text)
+            #expect(replay.headers[.init("Preference-Applied")!] == "wait=1")
+        }
+    }
+
+    @Test func closeIsOneTransactionAndStoresItsAnswer() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let created = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("C-1"))
+            let id = try #require(created["id"] as? String)
+            let before = transactions(fixture)
+            let closed = try await client.call(
+                .post, "/v1/orders/\(id)/close", key: fixture.key, headers: [idempotencyKey: "c-1"])
+            #expect(closed.status == .ok)
+            #expect(closed["close_requested"] as? Bool == true)
+            #expect(transactions(fixture) - before == 1)
+            let missing = try await client.call(
+                .post, "/v1/orders/ord_00000000000000000000000000/close", key: fixture.key,
+                headers: [idempotencyKey: "c-2"])
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test func theRendererWritesWhatJSONSerializationWrote() throws {
+        let object: [String: Any] = [
+            "object": "order", "id": "ord_1", "amount": Int64(1000), "count": 3, "paid": true, "closed": false,
+            "body": NSNull(), "notify_url": "https://shop.example/n?a=1&b=2",
+            "subject": "Tea \"green\" \\ 茶\n\t", "metadata": ["sku": "tea", "colour": "green"],
+            "receivers": [["account": "a1", "amount": 5], ["account": "a2", "amount": 6]] as [[String: Any]],
+            "empty_object": [String: Any](), "empty_array": [Any](),
+        ]
+        let ours = JSONText.render(object)
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        let theirs = String(decoding: try JSONSerialization.data(withJSONObject: object, options: options), as: UTF8.self)
+        #expect(ours == theirs)
+        // Control characters are escaped and read back.
+        let control = JSONText.render(["text": "a\u{01}b\u{1F}c\u{08}\u{0C}"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(control.utf8)) as? [String: Any]
+        #expect(parsed?["text"] as? String == "a\u{01}b\u{1F}c\u{08}\u{0C}")
+        // Stored JSON text (metadata, pay parameters) is re-rendered with sorted keys, numbers as written.
+        let stored = try #require(JSONText.parse(#"{"z":1,"a":[true,null,"x"],"m":{"y":2.50,"b":"c"}}"#))
+        #expect(JSONText.render(["data": stored]) == #"{"data":{"a":[true,null,"x"],"m":{"b":"c","y":2.50},"z":1}}"#)
+        #expect(JSONText.parse("not json") == nil)
+    }
+}
