@@ -61,19 +61,25 @@ struct FastPathTests {
         #expect(index.markSeen(3) == 0)
         #expect(index.markSeen(3) == 1)
 
-        // Real hashes over many numbers: each found at its own entry, strangers not.
+        // Real hashes over many numbers (enough for the table's halves to be filled on two threads), in two
+        // parts: each found at its own entry, strangers not.
         var part = PayrailIndex.Part()
-        for number in 0..<5000 {
+        var rest = PayrailIndex.Part()
+        for number in 0..<60_000 where number >= 40_000 {
+            bytes("ORDER-\(number)") { rest.append(number: $0, provider: nil, amount: 1, time: 1, fee: nil) }
+        }
+        for number in 0..<40_000 {
             bytes("ORDER-\(number)") { part.append(number: $0, provider: nil, amount: 1, time: 1, fee: nil) }
         }
-        let large = PayrailIndex(parts: [part, PayrailIndex.Part()])
+        let large = PayrailIndex(parts: [part, PayrailIndex.Part(), rest])
         var misplaced: [String] = []
-        for number in 0..<5000 {
+        for number in 0..<60_000 {
             let position = find(large, "ORDER-\(number)")
             if position != number { misplaced.append("ORDER-\(number) at \(String(describing: position))") }
         }
         #expect(misplaced.isEmpty, "\(misplaced.prefix(5))")
-        #expect(find(large, "ORDER-5000") == nil)
+        #expect(large.count == 60_000)
+        #expect(find(large, "ORDER-60000") == nil)
         #expect(find(PayrailIndex(), "ORDER-1") == nil)
     }
 

@@ -42,8 +42,8 @@ public struct ReconciliationSummary: Sendable {
     public let eventID: String?
     /// The run it superseded.
     public let superseded: String?
-    /// How long each phase took, in order (`download`, `load_<kind>`, `scan_<kind>`, `neighbour`, `finish`,
-    /// `store`, `files`).
+    /// How long each phase took, in order (`download`, `load_<kind>_read`, `load_<kind>_index`, `scan_<kind>`,
+    /// `neighbour`, `finish`, `store`, `files`), with the scan's per-thread CPU times.
     public var phases: [PhaseTimer.Lap] = []
 }
 
@@ -193,8 +193,7 @@ public final class Reconciler: Sendable {
             for match in matches {
                 let path = staging.appendingPathComponent("\(match.layout.kind.rawValue).csv").path
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-                try match.load(pool, capacity: Int(min(size / 64, 1 << 24)))
-                timer.lap("load_\(match.layout.kind.rawValue)")
+                try match.load(pool, capacity: Int(min(size / 64, 1 << 24)), timer: timer)
                 try match.scan(path: path) { bytes, lines in
                     progress(
                         ReconciliationProgress(

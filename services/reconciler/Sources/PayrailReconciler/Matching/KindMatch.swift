@@ -48,9 +48,10 @@ final class KindMatch: @unchecked Sendable {
     private var name: String { "\(layout.kind.rawValue) bill \(day.compact)" }
 
     /// Loads Payrail's records around the day, in parts read at once (`capacity` is a guess of their count).
-    func load(_ pool: DatabasePool, capacity: Int = 0) throws {
+    func load(_ pool: DatabasePool, capacity: Int = 0, timer: PhaseTimer? = nil) throws {
         index = try records.loadIndex(
-            pool, from: day.startMillis - windowMillis, to: day.endMillis + windowMillis, capacity: capacity)
+            pool, from: day.startMillis - windowMillis, to: day.endMillis + windowMillis, capacity: capacity,
+            timer: timer)
     }
 
     /// Streams the bill against the loaded records: a thread of its own reads, checks and parses the lines while

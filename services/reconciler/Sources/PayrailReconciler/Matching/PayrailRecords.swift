@@ -44,7 +44,8 @@ struct PayrailRecords {
     /// the first can take in the others without moving (reserved memory is not touched, so costs nothing);
     /// tables spanning fewer than `minimumSpan` rowids are read in one part.
     func loadIndex(
-        _ pool: DatabasePool, from: Int64, to: Int64, parts: Int = 2, capacity: Int = 0, minimumSpan: Int64 = 20_000
+        _ pool: DatabasePool, from: Int64, to: Int64, parts: Int = 2, capacity: Int = 0, minimumSpan: Int64 = 20_000,
+        timer: PhaseTimer? = nil
     ) throws -> PayrailIndex {
         let bounds = try pool.read { db -> (Int64, Int64)? in
             guard let row = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(table)"),
@@ -63,6 +64,7 @@ struct PayrailRecords {
         let results = PartResults(count: count)
         let records = self
         DispatchQueue.concurrentPerform(iterations: count) { part in
+            let cpu = threadCPUMillis()
             results.set(
                 part,
                 Result {
@@ -71,8 +73,13 @@ struct PayrailRecords {
                             db, from: from, to: to, rowids: ranges[part], capacity: capacity + 1024)
                     }
                 })
+            timer?.note("load_\(records.kind.rawValue)_part\(part)_cpu", millis: threadCPUMillis() - cpu)
         }
-        return PayrailIndex(parts: try results.values())
+        let loaded = try results.values()
+        timer?.lap("load_\(kind.rawValue)_read")
+        let index = PayrailIndex(parts: loaded)
+        timer?.lap("load_\(kind.rawValue)_index")
+        return index
     }
 
     /// Loads one rowid range of the records.
