@@ -42,9 +42,10 @@ seconds() {  # elapsed "h:mm:ss" or "m:ss.ss" to seconds
 
 echo "== payrailctl reconcile (release) =="
 measure payrail "$CTL" reconcile --database "$DB" --date "$DATE" --account "$ACCOUNT" \
-    --bills-from "$BENCH_DIR/bills" --data-dir "$BENCH_DIR/data" --quiet --json
+    --bills-from "$BENCH_DIR/bills" --data-dir "$BENCH_DIR/data" --quiet --json --timings
 OURS_S=$(seconds "$(field payrail 'Elapsed (wall clock)')")
 OURS_KB=$(field payrail 'Maximum resident set size')
+grep ' phases: ' "$BENCH_DIR/payrail.time" || true
 OURS_DIFF=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; print(r["differences"], json.dumps(r["counts"], sort_keys=True), r["lines"])' "$BENCH_DIR/payrail.out")
 
 echo "== Python dict baseline =="

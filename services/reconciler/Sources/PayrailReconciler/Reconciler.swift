@@ -42,6 +42,50 @@ public struct ReconciliationSummary: Sendable {
     public let eventID: String?
     /// The run it superseded.
     public let superseded: String?
+    /// How long each phase took, in order (`download`, `load_<kind>_read`, `load_<kind>_index`, `scan_<kind>`,
+    /// `neighbour`, `finish`, `store`, `files`), with the scan's per-thread CPU times.
+    public var phases: [PhaseTimer.Lap] = []
+}
+
+/// Wall-clock phase timings of a run, for `payrailctl reconcile --timings` and the debug log.
+public final class PhaseTimer: @unchecked Sendable {
+    /// One phase.
+    public struct Lap: Sendable {
+        public let name: String
+        /// Milliseconds, to a tenth.
+        public let millis: Double
+    }
+
+    private let lock = NSLock()
+    private var last = ContinuousClock.now
+    private var recorded: [Lap] = []
+
+    /// Starts timing now.
+    public init() {}
+
+    /// Ends the phase `name` now; the next one starts.
+    public func lap(_ name: String) {
+        let now = ContinuousClock.now
+        lock.lock()
+        let elapsed = now - last
+        last = now
+        recorded.append(Lap(name: name, millis: (Double(elapsed.wholeMicroseconds) / 100).rounded() / 10))
+        lock.unlock()
+    }
+
+    /// Records a measure that is not a phase of its own (a thread's CPU time).
+    public func note(_ name: String, millis: Double) {
+        lock.lock()
+        recorded.append(Lap(name: name, millis: (millis * 10).rounded() / 10))
+        lock.unlock()
+    }
+
+    /// The phases so far.
+    public var laps: [Lap] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
 }
 
 /// Reconciles one channel account's bills of one CST day against Payrail's records (DESIGN.md §1.7): download,
@@ -101,6 +145,7 @@ public final class Reconciler: Sendable {
         account: ChannelAccountID, day: BillDay, source: any BillSource, trigger: String,
         progress: @escaping @Sendable (ReconciliationProgress) -> Void
     ) async throws -> ReconciliationSummary {
+        let timer = PhaseTimer()
         let database = outbox.database
         let owner = try await database.read { db -> (String, String)? in
             try Row.fetchOne(
@@ -133,7 +178,8 @@ public final class Reconciler: Sendable {
                 records: PayrailRecords(kind: kind, account: account, merchant: merchant))
         }
         let pool = database.pool
-        // The checksums are computed on their own thread while the bills are matched on another.
+        timer.lap("download")
+        // The checksums are computed on their own thread from the start, beside loading and matching.
         let digests = Task {
             try await Self.offPool {
                 try BillLayout.reconciled.map { kind in
@@ -141,18 +187,22 @@ public final class Reconciler: Sendable {
                 }
             }
         }
+        // Per bill: Payrail's records are loaded by parallel readers, then the bill is read on one thread and
+        // matched on another.
         try await Self.offPool {
             for match in matches {
                 let path = staging.appendingPathComponent("\(match.layout.kind.rawValue).csv").path
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-                try pool.read { db in
-                    try match.scan(db, path: path) { bytes, lines in
-                        progress(
-                            ReconciliationProgress(
-                                phase: "match", billType: match.layout.kind.rawValue, lines: lines, bytes: bytes,
-                                totalBytes: size))
-                    }
+                try match.load(pool, capacity: Int(min(size / 64, 1 << 24)), timer: timer)
+                try match.scan(path: path) { bytes, lines in
+                    progress(
+                        ReconciliationProgress(
+                            phase: "match", billType: match.layout.kind.rawValue, lines: lines, bytes: bytes,
+                            totalBytes: size))
                 }
+                timer.lap("scan_\(match.layout.kind.rawValue)")
+                timer.note("scan_\(match.layout.kind.rawValue)_read_cpu", millis: match.scanCPU.read)
+                timer.note("scan_\(match.layout.kind.rawValue)_match_cpu", millis: match.scanCPU.match)
             }
         }
         // Near-midnight records this day's bill does not list may be in the neighbouring day's.
@@ -171,7 +221,9 @@ public final class Reconciler: Sendable {
                 }
             }
         }
+        timer.lap("neighbour")
         try await Self.offPool { try pool.read { db in for match in matches { try match.finish(db) } } }
+        timer.lap("finish")
         let checksums = try await digests.value
 
         progress(ReconciliationProgress(phase: "store", billType: "", lines: 0, bytes: 0, totalBytes: 0))
@@ -190,6 +242,7 @@ public final class Reconciler: Sendable {
             reportCSV: reports.appendingPathComponent("\(runID.rawValue).csv").path,
             reportJSON: reports.appendingPathComponent("\(runID.rawValue).json").path)
         let stored = try await ReconciliationWriter(outbox: outbox).commit(result)
+        timer.lap("store")
 
         // Committed: keep the raw bills with their checksums, then write the reports.
         for match in matches {
@@ -209,12 +262,17 @@ public final class Reconciler: Sendable {
         } catch {
             logger.error("report not written", metadata: ["path": "\(result.reportCSV)", "error": "\(error)"])
         }
+        timer.lap("files")
+        var phases: Logger.Metadata = ["channel_account.id": "\(account)", "bill.date": "\(day.compact)"]
+        for lap in timer.laps { phases["\(lap.name)_ms"] = "\(lap.millis)" }
+        logger.debug("reconciliation phases", metadata: phases)
         var lines: [String: Int] = [:]
         for match in matches { lines[match.layout.kind.rawValue] = match.outcome.lines }
         metrics.runFinished(
             durationMillis: stored.detail.run.durationMillis, lines: lines, differences: result.countsByClass())
         return ReconciliationSummary(
-            detail: stored.detail, healed: stored.healed, eventID: stored.eventID, superseded: stored.superseded)
+            detail: stored.detail, healed: stored.healed, eventID: stored.eventID, superseded: stored.superseded,
+            phases: timer.laps)
     }
 
     /// Runs blocking work (file reads, a long scan) on its own thread, so Swift's cooperative pool stays free.
@@ -229,5 +287,10 @@ extension Duration {
     /// The duration in whole milliseconds.
     var wholeMilliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The duration in whole microseconds.
+    var wholeMicroseconds: Int64 {
+        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
     }
 }

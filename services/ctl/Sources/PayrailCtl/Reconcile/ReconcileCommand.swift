@@ -44,6 +44,9 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Flag(help: "Do not print progress on stderr.")
     var quiet = false
 
+    @Flag(help: "Print how long each phase of each run took on stderr.")
+    var timings = false
+
     func run() async throws {
         guard let day = BillDay(iso: date) else { throw CommandFailure("--date must be a calendar date YYYY-MM-DD") }
         let accountID = try account.map { text -> ChannelAccountID in
@@ -95,6 +98,10 @@ struct ReconcileCommand: AsyncParsableCommand {
                     account: account, day: day, source: source, trigger: "command",
                     progress: { printer?.show($0) })
                 runs.append(summary.detail.jsonObject)
+                if timings {
+                    let phases = summary.phases.map { "\($0.name)=\($0.millis)ms" }.joined(separator: " ")
+                    FileHandle.standardError.write(Data("\(account.rawValue) phases: \(phases)\n".utf8))
+                }
                 if !json { print(Self.line(summary)) }
             } catch let error as ReconcileError {
                 failed += 1
@@ -104,7 +111,11 @@ struct ReconcileCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("Error: \(account.rawValue): \(error.code): \(error.message)\n".utf8))
             }
         }
-        if json { try DomainSupport.printJSON(["runs": runs]) }
+        // The same text as DomainSupport.printJSON, written without Foundation's slow key sorting.
+        if json {
+            let output: [String: Any] = ["runs": runs]
+            print(try PrettyJSON.text(output))
+        }
         if failed > 0 { throw ExitCode.failure }
     }
 

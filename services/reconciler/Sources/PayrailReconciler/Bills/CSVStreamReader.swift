@@ -4,21 +4,25 @@ import Foundation
 /// Reads a CSV file record by record in fixed-size chunks, so memory stays flat whatever the file's size. Quoted fields (`,`, `"` doubled, line breaks) are unquoted; `\r\n` line
 /// ends are accepted. A file whose last record has no line end, or whose quote never closes, is `bill_truncated`.
 struct CSVStreamReader {
-    /// One record: the unquoted bytes of its fields back to back and each field's end offset.
+    /// One record: the unquoted bytes of its fields, back to back (`gap` 0) or as the raw line with one comma
+    /// between fields (`gap` 1, a line without quotes read in place), and each field's end offset.
     struct Record {
         /// The fields' bytes.
         let bytes: UnsafeBufferPointer<UInt8>
-        /// `ends[i]` is where field `i` ends (field `i` starts at `ends[i - 1]`, or 0).
+        /// `ends[i]` is where field `i` ends (field `i` starts at `ends[i - 1] + gap`, or 0).
         let ends: UnsafeBufferPointer<Int>
         /// The 1-based line number where the record starts.
         let line: Int
+        /// Bytes between one field's end and the next one's start.
+        var gap = 0
 
         /// How many fields the record has.
         var count: Int { ends.count }
 
         /// Field `index`'s bytes.
+        @inline(__always)
         func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-            let start = index == 0 ? 0 : ends[index - 1]
+            let start = index == 0 ? 0 : ends[index - 1] + gap
             return UnsafeBufferPointer(rebasing: bytes[start..<ends[index]])
         }
 
@@ -57,6 +61,40 @@ struct CSVStreamReader {
             ends.reserveCapacity(16)
         }
 
+        /// Where the line starting at `position` ends (its `\n`), when it ends inside the chunk and has no quote.
+        @inline(__always)
+        private func inPlaceLine(_ base: UnsafePointer<UInt8>, from position: Int, count: Int) -> Int? {
+            guard let newline = memchr(base + position, 0x0A, count - position) else { return nil }
+            let end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+            guard memchr(base + position, 0x22, end - position) == nil else { return nil }
+            return end
+        }
+
+        /// Emits the line `[position, lineEnd)` (no quotes) as a record over the chunk's own bytes.
+        private mutating func emitInPlace(
+            _ base: UnsafePointer<UInt8>, from position: Int, lineEnd: Int, _ body: (Record) throws -> Void
+        ) throws {
+            var stop = lineEnd
+            if stop > position && base[stop - 1] == 0x0D { stop -= 1 }
+            var offset = position
+            while offset < stop {
+                if base[offset] == 0x2C { ends.append(offset - position) }
+                offset += 1
+            }
+            ends.append(stop - position)
+            let line = recordLine
+            try ends.withUnsafeBufferPointer { ends in
+                try body(
+                    Record(
+                        bytes: UnsafeBufferPointer(start: base + position, count: stop - position), ends: ends,
+                        line: line, gap: 1))
+            }
+            records += 1
+            ends.removeAll(keepingCapacity: true)
+            self.line += 1
+            recordLine = self.line
+        }
+
         mutating func emit(_ body: (Record) throws -> Void) throws {
             ends.append(record.count)
             let line = recordLine
@@ -75,6 +113,14 @@ struct CSVStreamReader {
             let count = bytes.count
             var position = 0
             while position < count {
+                // Fast path: a whole line without quotes inside this chunk is handed over in place.
+                if state == .fieldStart && record.isEmpty && ends.isEmpty, let base = bytes.baseAddress,
+                    let end = inPlaceLine(base, from: position, count: count)
+                {
+                    try emitInPlace(base, from: position, lineEnd: end, body)
+                    position = end + 1
+                    continue
+                }
                 switch state {
                 case .fieldStart, .unquoted:
                     if state == .fieldStart && bytes[position] == 0x22 {
@@ -135,28 +181,33 @@ struct CSVStreamReader {
         }
     }
 
-    /// Calls `body` for each record in order; `progress` after each chunk with the bytes read so far.
+    /// Calls `body` for each record in order; `chunk` with each chunk's bytes (and the bytes read so far) before
+    /// its records; `progress` after each chunk with the bytes read so far.
     func read(
         path: String, progress: (Int64) -> Void = { _ in },
+        chunk: (UnsafeBufferPointer<UInt8>, Int64) -> Void = { _, _ in },
         _ body: (Record) throws -> Void
     ) throws -> Summary {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
             throw ReconcileError("bill_unavailable", "\(name): cannot open \(path)")
         }
-        defer { try? handle.close() }
+        defer { close(descriptor) }
         var machine = Machine(name: name)
         var total: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
         while true {
-            let chunk: Data
-            do {
-                guard let read = try handle.read(upToCount: chunkSize), !read.isEmpty else { break }
-                chunk = read
-            } catch {
-                throw ReconcileError("bill_unavailable", "\(name): read failed: \(error)")
+            let count = buffer.withUnsafeMutableBytes { raw in readBytes(descriptor, raw) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReconcileError("bill_unavailable", "\(name): read failed: \(String(cString: strerror(errno)))")
             }
-            total += Int64(chunk.count)
-            try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                try machine.feed(raw.bindMemory(to: UInt8.self), body)
+            if count == 0 { break }
+            total += Int64(count)
+            try buffer.withUnsafeBufferPointer { whole in
+                let bytes = UnsafeBufferPointer(rebasing: whole[0..<count])
+                chunk(bytes, total)
+                try machine.feed(bytes, body)
             }
             progress(total)
         }
@@ -171,6 +222,11 @@ struct CSVStreamReader {
         }
         return Summary(bytes: total, records: machine.records)
     }
+}
+
+/// `read(2)` into a buffer (a free function: the reader's own `read` would shadow it).
+private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+    read(descriptor, buffer.baseAddress, buffer.count)
 }
 
 /// The SHA-256 of a file, read in chunks (run beside the parse, on the other core).

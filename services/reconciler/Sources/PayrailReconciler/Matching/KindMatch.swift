@@ -1,8 +1,9 @@
+import Foundation
 import GRDB
 import PayrailProviders
 
-/// Reconciles one bill kind of one account and day, in three steps: `scan` streams the bill against Payrail's
-/// index; `applyNeighbour` clears near-midnight records found in the neighbouring day's bill; `finish` looks up
+/// Reconciles one bill kind of one account and day, in four steps: `load` reads Payrail's records into an index;
+/// `scan` streams the bill against it; `applyNeighbour` clears near-midnight records found in the neighbouring day's bill; `finish` looks up
 /// lines the index did not hold, names what the provider is missing and fills in Payrail's side of each difference.
 /// Used by one thread at a time (the run hands it from step to step), hence `@unchecked Sendable`.
 final class KindMatch: @unchecked Sendable {
@@ -24,6 +25,8 @@ final class KindMatch: @unchecked Sendable {
     let appID: [UInt8]
     let records: PayrailRecords
     private(set) var outcome: Outcome
+    /// CPU time of the last scan's reading and matching threads, ms.
+    private(set) var scanCPU: (read: Double, match: Double) = (0, 0)
     private var index = PayrailIndex()
     private var pending: [BillLine] = []
     private var pendingNumbers: [String: Int] = [:]
@@ -44,62 +47,67 @@ final class KindMatch: @unchecked Sendable {
 
     private var name: String { "\(layout.kind.rawValue) bill \(day.compact)" }
 
-    /// Loads Payrail's records around the day and streams the bill against them.
-    func scan(_ db: Database, path: String, progress: (Int64, Int) -> Void) throws {
-        index = try records.loadIndex(db, from: day.startMillis - windowMillis, to: day.endMillis + windowMillis)
-        let header = layout.header.map { Array($0.utf8) }
-        let success = Array("SUCCESS".utf8)
-        var sawHeader = false
-        let reader = CSVStreamReader(name: name)
-        outcome.file = try reader.read(path: path, progress: { progress($0, self.outcome.lines) }) { record in
-            guard sawHeader else {
-                guard record.count == header.count, (0..<header.count).allSatisfy({ record.field($0).elementsEqual(header[$0]) })
-                else {
-                    throw ReconcileError(
-                        "bill_corrupt",
-                        "\(name): the header is not \(layout.header.joined(separator: ",")) (line \(record.line))")
-                }
-                sawHeader = true
-                return
-            }
-            try line(record, success: success)
-        }
-        guard sawHeader else { throw ReconcileError("bill_truncated", "\(name): the file is empty (no header row)") }
+    /// Loads Payrail's records around the day, in parts read at once (`capacity` is a guess of their count).
+    func load(_ pool: DatabasePool, capacity: Int = 0, timer: PhaseTimer? = nil) throws {
+        index = try records.loadIndex(
+            pool, from: day.startMillis - windowMillis, to: day.endMillis + windowMillis, capacity: capacity,
+            timer: timer)
     }
 
-    private func line(_ record: CSVStreamReader.Record, success: [UInt8]) throws {
-        guard record.count == layout.header.count else {
-            throw corrupt(record.line, "has \(record.count) fields, expected \(layout.header.count)")
-        }
-        guard record.field(layout.appID).elementsEqual(appID) else {
-            throw corrupt(record.line, "belongs to app '\(record.text(layout.appID))'")
-        }
-        let numberBytes = record.field(layout.number)
-        guard !numberBytes.isEmpty else { throw corrupt(record.line, "has no developer number") }
-        guard let time = BillTime.parse(record.field(layout.time)) else {
-            throw corrupt(record.line, "has a malformed time '\(record.text(layout.time))'")
-        }
-        guard let amount = Self.integer(record.field(layout.amount)) else {
-            throw corrupt(record.line, "has a malformed amount '\(record.text(layout.amount))'")
-        }
-        var fee: Int64?
-        if let feeColumn = layout.fee {
-            guard let value = Self.integer(record.field(feeColumn)) else {
-                throw corrupt(record.line, "has a malformed fee '\(record.text(feeColumn))'")
+    /// Streams the bill against the loaded records: a thread of its own reads, checks and parses the lines while
+    /// this one matches them, in bill order. A malformed line fails the scan.
+    func scan(path: String, progress: (Int64, Int) -> Void) throws {
+        let fields = layout.header.count
+        let batchLines = 8192
+        let queue = BillBatchQueue(count: 4, fields: fields, lines: batchLines)
+        let reader = BillLineReader(layout: layout, appID: appID, name: name, batchLines: batchLines)
+        Thread.detachNewThread { reader.run(path: path, queue: queue) }
+        let number = layout.number
+        let provider = layout.providerNumber
+        let cpuBefore = threadCPUMillis()
+        // The index is moved into a local for the scan (one owner, no access checks per line) and put back after.
+        var index = self.index
+        self.index = PayrailIndex()
+        defer { self.index = index }
+        var firsts = [UInt64](repeating: 0, count: batchLines)
+        while let batch = queue.take() {
+            let count = batch.lines.count
+            if firsts.count < count { firsts = [UInt64](repeating: 0, count: count) }
+            // First slots of the whole batch before any compare: their cache misses overlap.
+            for position in 0..<count { firsts[position] = index.firstSlot(batch.lines[position].hash) }
+            for position in 0..<count {
+                let parsed = batch.lines[position]
+                batch.withRecord(position) { record in
+                    let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
+                    line(record, parsed, entry: entry, provider: provider, index: &index)
+                }
             }
-            fee = value
+            progress(batch.bytesRead, outcome.lines)
+            queue.giveBack(batch)
         }
-        let succeeded = record.field(layout.status).elementsEqual(success)
+        let result = try queue.waitFinished()
+        outcome.file = result.summary
+        scanCPU = (result.cpuMillis, threadCPUMillis() - cpuBefore)
+    }
+
+    private func line(
+        _ record: CSVStreamReader.Record, _ parsed: BillBatch.Line, entry found: Int?, provider: Int,
+        index: inout PayrailIndex
+    ) {
+        let amount = parsed.amount
+        let fee: Int64? = parsed.fee == Int64.min ? nil : parsed.fee
+        let succeeded = parsed.succeeded
+        let time = parsed.time
         outcome.lines += 1
         if succeeded { outcome.billTotal += amount }
 
-        if let entryIndex = index.find(numberBytes) {
+        if let entryIndex = found {
             if index.markSeen(entryIndex) > 0 {
                 add(duplicate(values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)))
                 return
             }
             let entry = index.entries[entryIndex]
-            let providerMatches = index.providerMatches(entryIndex, record.field(layout.providerNumber))
+            let providerMatches = index.providerMatches(entryIndex, record.field(provider))
             let amountMatches = entry.amount == amount
             let feeMatches = fee == nil || entry.fee == Int64.min || entry.fee == fee
             if succeeded && providerMatches && amountMatches && feeMatches {
@@ -272,10 +280,6 @@ final class KindMatch: @unchecked Sendable {
         BillLine(
             number: record.text(layout.number), providerNumber: record.text(layout.providerNumber), amount: amount,
             status: record.text(layout.status), succeeded: succeeded, time: time, fee: fee, line: record.line)
-    }
-
-    private func corrupt(_ line: Int, _ problem: String) -> ReconcileError {
-        ReconcileError("bill_corrupt", "\(name): line \(line) \(problem)")
     }
 
     /// A non-negative or negative decimal integer, nil when malformed or out of range.

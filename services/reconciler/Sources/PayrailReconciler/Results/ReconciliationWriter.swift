@@ -105,7 +105,8 @@ struct ReconciliationWriter {
                 let id: String
                 if let known = existing[difference.key] {
                     id = known.id
-                    try db.execute(
+                    try Self.execute(
+                        db,
                         sql: """
                             UPDATE reconciliation_difference SET provider_number = ?, object_id = ?, bill_amount = ?,
                                 payrail_amount = ?, bill_status = ?, payrail_status = ?, bill_fee = ?, payrail_fee = ?,
@@ -116,7 +117,8 @@ struct ReconciliationWriter {
                         arguments: Self.values(difference) + [run, now, id])
                 } else {
                     id = Identifier<IDKind.Difference>.generate().rawValue
-                    try db.execute(
+                    try Self.execute(
+                        db,
                         sql: """
                             INSERT INTO reconciliation_difference (provider_number, object_id, bill_amount,
                                 payrail_amount, bill_status, payrail_status, bill_fee, payrail_fee, bill_time,
@@ -129,7 +131,8 @@ struct ReconciliationWriter {
                             difference.billType, difference.kind.rawValue, difference.number, run, run, now, now,
                         ])
                 }
-                try db.execute(
+                try Self.execute(
+                    db,
                     sql: """
                         INSERT INTO reconciliation_observation (run_id, difference_id, outcome, observed_at)
                         VALUES (?, ?, 'found', ?)
@@ -143,7 +146,8 @@ struct ReconciliationWriter {
                         NewEvent(
                             type: EventCatalog.providerQueryRequested, aggregate: object,
                             payload: Array(try JSONEncoder.eventPayload.encode(payload))))
-                    try db.execute(
+                    try Self.execute(
+                        db,
                         sql: "UPDATE reconciliation_difference SET heal_requested_at = ? WHERE id = ?",
                         arguments: [now, id])
                     healed += 1
@@ -151,13 +155,15 @@ struct ReconciliationWriter {
             }
             var resolved = 0
             for (key, known) in existing where known.state == "open" && !seen.contains(key) {
-                try db.execute(
+                try Self.execute(
+                    db,
                     sql: """
                         UPDATE reconciliation_difference SET state = 'resolved', resolved_at = ?, last_run_id = ?,
                             updated_at = ?
                         WHERE id = ?
                         """, arguments: [now, run, now, known.id])
-                try db.execute(
+                try Self.execute(
+                    db,
                     sql: """
                         INSERT INTO reconciliation_observation (run_id, difference_id, outcome, observed_at)
                         VALUES (?, ?, 'resolved', ?)
@@ -184,6 +190,11 @@ struct ReconciliationWriter {
             }
             return Stored(detail: detail, healed: healed, eventID: eventID, superseded: previous)
         }
+    }
+
+    /// Runs one of the per-difference statements, prepared once per transaction rather than once per row.
+    private static func execute(_ db: Database, sql: String, arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
     private static func values(_ difference: FoundDifference) -> StatementArguments {

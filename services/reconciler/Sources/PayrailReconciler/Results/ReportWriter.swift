@@ -27,8 +27,7 @@ enum ReportWriter {
             text += fields.map(field).joined(separator: ",") + "\n"
         }
         try Data(text.utf8).write(to: URL(fileURLWithPath: csv), options: .atomic)
-        let data = try JSONSerialization.data(
-            withJSONObject: detail.jsonObject, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try PrettyJSON.data(detail.jsonObject)
         try data.write(to: URL(fileURLWithPath: json), options: .atomic)
     }
 

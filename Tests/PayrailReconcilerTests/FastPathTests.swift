@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import PayrailCore
+import PayrailProviders
+import PayrailStore
+import Testing
+
+@testable import PayrailReconciler
+
+/// The fast paths of a million-line run, each against a plain reference: the index built from parts (hash
+/// collisions told apart by bytes), Payrail's records loaded in rowid ranges by parallel readers, the bill read on
+/// one thread and handed over in batches, and the report JSON written without Foundation.
+@Suite("Fast paths")
+struct FastPathTests {
+    private func bytes(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
+    private func find(_ index: PayrailIndex, _ text: String, hash: UInt64? = nil) -> Int? {
+        Array(text.utf8).withUnsafeBufferPointer { number in
+            guard let hash else { return index.find(number) }
+            return index.find(number, hash: hash, first: index.firstSlot(hash))
+        }
+    }
+
+    @Test("numbers with the same hash are told apart by their bytes; parts merge with their offsets")
+    func collisions() {
+        // Every number gets the same hash: one probe chain, found only by comparing bytes.
+        let same: UInt64 = 0xdead_beef_0000_0007
+        var first = PayrailIndex.Part()
+        var second = PayrailIndex.Part()
+        for number in 0..<40 {
+            let text = "N\(number)"
+            let provider = number % 3 == 0 ? nil : "P\(number)"
+            var part = number < 25 ? first : second
+            bytes(text) { numberBytes in
+                if let provider {
+                    bytes(provider) { part.append(number: numberBytes, provider: $0, amount: Int64(number), time: 1, fee: nil, hash: same) }
+                } else {
+                    part.append(number: numberBytes, provider: nil, amount: Int64(number), time: 1, fee: 7, hash: same)
+                }
+            }
+            if number < 25 { first = part } else { second = part }
+        }
+        var index = PayrailIndex(parts: [first, second])
+        #expect(index.count == 40)
+        for number in 0..<40 {
+            let position = find(index, "N\(number)", hash: same)
+            #expect(position == number)
+            guard let position else { continue }
+            #expect(index.number(of: position) == "N\(number)")
+            #expect(index.entries[position].amount == Int64(number))
+            #expect(index.providerNumber(of: position) == (number % 3 == 0 ? nil : "P\(number)"))
+            bytes("P\(number)") { #expect(index.providerMatches(position, $0)) }
+            bytes("P\(number + 1)") { #expect(index.providerMatches(position, $0) == (number % 3 == 0)) }
+        }
+        // Same hash, different bytes or length: not found.
+        #expect(find(index, "N40", hash: same) == nil)
+        #expect(find(index, "N1 ", hash: same) == nil)
+        #expect(find(index, "N", hash: same) == nil)
+        #expect(index.markSeen(3) == 0)
+        #expect(index.markSeen(3) == 1)
+
+        // Real hashes over many numbers (enough for the table's halves to be filled on two threads), in two
+        // parts: each found at its own entry, strangers not.
+        var part = PayrailIndex.Part()
+        var rest = PayrailIndex.Part()
+        for number in 0..<60_000 where number >= 40_000 {
+            bytes("ORDER-\(number)") { rest.append(number: $0, provider: nil, amount: 1, time: 1, fee: nil) }
+        }
+        for number in 0..<40_000 {
+            bytes("ORDER-\(number)") { part.append(number: $0, provider: nil, amount: 1, time: 1, fee: nil) }
+        }
+        let large = PayrailIndex(parts: [part, PayrailIndex.Part(), rest])
+        var misplaced: [String] = []
+        for number in 0..<60_000 {
+            let position = find(large, "ORDER-\(number)")
+            if position != number { misplaced.append("ORDER-\(number) at \(String(describing: position))") }
+        }
+        #expect(misplaced.isEmpty, "\(misplaced.prefix(5))")
+        #expect(large.count == 60_000)
+        #expect(find(large, "ORDER-60000") == nil)
+        #expect(find(PayrailIndex(), "ORDER-1") == nil)
+    }
+
+    @Test("records loaded in rowid ranges by parallel readers are exactly those loaded in one range")
+    func partsLoad() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fastpath-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try PayrailDatabase(
+            settings: DatabaseSettings(path: folder.appendingPathComponent("p.sqlite").path), logger: quietLogger)
+        _ = try database.migrate(logger: quietLogger)
+        let merchant = "mch_01fastfastfastfastfastfast"
+        let account = "cha_01fastfastfastfastfastfast"
+        let other = "cha_01otherotherotherotherothe"
+        let day = try #require(BillDay(iso: "2026-01-15"))
+        try database.pool.write { db in
+            try db.execute(sql: "INSERT INTO merchant VALUES (?, 'Shop', 'k', 'box', 1)", arguments: [merchant])
+            for (id, app) in [(account, "tt_a"), (other, "tt_b")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO channel_account (id, merchant_id, provider, app_id, provider_merchant_id,
+                            salt_key_id, salt_box, token_key_id, token_box, created_at)
+                        VALUES (?, ?, 'douyin', ?, '7000', 'k', 'box', 'k', 'box', 1)
+                        """, arguments: [id, merchant, app])
+            }
+            for number in 0..<300 {
+                // Other accounts' orders, unpaid ones and ones outside the day are not loaded.
+                let channel: String? = number % 7 == 0 ? other : number % 11 == 0 ? nil : account
+                let status = number % 5 == 0 ? "awaiting_payment" : "paid"
+                let paidAt = number % 13 == 0 ? day.endMillis + 3_600_000 : day.startMillis + Int64(number) * 1000
+                try db.execute(
+                    sql: """
+                        INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency,
+                            status, paid, subject, expires_at, provider_order_id, paid_at, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, 'CNY', ?, ?, 's', 1, ?, ?, 1, 1)
+                        """,
+                    arguments: [
+                        "ord_f\(number)", merchant, channel, "F-\(number)", 100 + number, status,
+                        status == "paid" ? 100 + number : 0, "P\(number)", paidAt,
+                    ])
+            }
+        }
+        let records = PayrailRecords(
+            kind: .payment, account: try #require(ChannelAccountID(account)), merchant: try #require(MerchantID(merchant)))
+        let whole = try records.loadIndex(database.pool, from: day.startMillis, to: day.endMillis, parts: 1)
+        let expected = (0..<300).filter { $0 % 7 != 0 && $0 % 5 != 0 && $0 % 13 != 0 }
+        #expect(whole.count == expected.count)
+        for parts in [2, 3, 7] {
+            let split = try records.loadIndex(
+                database.pool, from: day.startMillis, to: day.endMillis, parts: parts, minimumSpan: 0)
+            #expect(split.count == expected.count, "\(parts) parts")
+            for number in expected {
+                let position = try #require(find(split, "F-\(number)"), "F-\(number) in \(parts) parts")
+                #expect(split.entries[position].amount == Int64(100 + number))
+                #expect(split.providerNumber(of: position) == "P\(number)")
+                #expect(split.entries[position].time == day.startMillis + Int64(number) * 1000)
+            }
+            #expect(find(split, "F-0") == nil)
+        }
+    }
+
+    private func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bill-\(UUID().uuidString).csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Reads a bill through the batches the way a scan does; the lines' numbers, amounts and line numbers.
+    private func readBatches(_ path: String, chunk: Int, batchLines: Int) throws -> (
+        lines: [(String, Int64, Int, Bool)], output: BillLineReader.Output
+    ) {
+        let layout = BillLayout.of(.payment)
+        let queue = BillBatchQueue(count: 2, fields: layout.header.count, lines: batchLines)
+        var reader = BillLineReader(layout: layout, appID: Array("tt_a".utf8), name: "payment bill", batchLines: batchLines)
+        reader.chunkSize = chunk
+        let started = reader
+        Thread.detachNewThread { started.run(path: path, queue: queue) }
+        var lines: [(String, Int64, Int, Bool)] = []
+        while let batch = queue.take() {
+            for position in 0..<batch.lines.count {
+                let line = batch.lines[position]
+                let number = batch.withRecord(position) { $0.text(layout.number) }
+                let hash = batch.withRecord(position) { PayrailIndex.hash($0.field(layout.number)) }
+                #expect(hash == line.hash)
+                lines.append((number, line.amount, line.line, line.succeeded))
+            }
+            queue.giveBack(batch)
+        }
+        return (lines, try queue.waitFinished())
+    }
+
+    private let header = "trade_time,order_id,out_order_no,app_id,merchant_id,way,total_amount,status,channel_no\n"
+
+    @Test("the bill read in batches on its own thread: every line in order, across chunk and batch boundaries")
+    func batches() throws {
+        var text = header
+        for number in 0..<50 {
+            let out = number == 7 ? "\"Q,\"\"7\"\"\"" : "B-\(number)"
+            let status = number % 4 == 0 ? "FAIL" : "SUCCESS"
+            text += "2026-01-15 10:00:\(String(format: "%02d", number % 60)),70\(number),\(out),tt_a,7000,1,\(100 + number),\(status),TP\(number)"
+            text += number % 2 == 0 ? "\r\n" : "\n"
+        }
+        let path = try write(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (chunk, batchLines) in [(1, 1), (3, 2), (7, 3), (64, 8), (1 << 20, 8192)] {
+            let (lines, output) = try readBatches(path, chunk: chunk, batchLines: batchLines)
+            #expect(lines.count == 50, "chunk \(chunk) batch \(batchLines)")
+            for (position, line) in lines.enumerated() {
+                #expect(line.0 == (position == 7 ? "Q,\"7\"" : "B-\(position)"))
+                #expect(line.1 == Int64(100 + position))
+                #expect(line.2 == position + 2)
+                #expect(line.3 == (position % 4 != 0))
+            }
+            #expect(output.summary.records == 51)
+            #expect(output.summary.bytes == Int64(text.utf8.count))
+        }
+    }
+
+    @Test("a malformed line read on the other thread fails the bill with its line number")
+    func corruptBatches() throws {
+        var text = header
+        for number in 0..<40 {
+            let amount = number == 33 ? "12x" : "\(100 + number)"
+            text += "2026-01-15 10:00:00,70\(number),B-\(number),tt_a,7000,1,\(amount),SUCCESS,TP\(number)\n"
+        }
+        for (content, code, fragment) in [
+            (text, "bill_corrupt", "line 35 has a malformed amount"),
+            (header + "2026-01-15 10:00:00,1,B-1,tt_b,7000,1,1,SUCCESS,T\n", "bill_corrupt", "belongs to app"),
+            ("", "bill_truncated", "empty"),
+            (header + "2026-01-15 10:00:00,1,B-1,tt_a,7000,1,1,SUCCESS,T", "bill_truncated", "no line end"),
+            ("a,b\n", "bill_corrupt", "the header is not"),
+        ] {
+            let path = try write(content)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            do {
+                _ = try readBatches(path, chunk: 5, batchLines: 2)
+                Issue.record("accepted a bill that should fail with \(fragment)")
+            } catch let error as ReconcileError {
+                #expect(error.code == code)
+                #expect(error.message.contains(fragment), "\(error.message)")
+            }
+        }
+    }
+
+    @Test("report JSON is Foundation's pretty, key-sorted text")
+    func prettyJSON() throws {
+        let parsed = try JSONSerialization.jsonObject(with: Data(#"{"a":1,"b":true,"c":[1,2.5],"d":null}"#.utf8))
+        let samples: [Any] = [
+            [
+                "object": "reconciliation", "lines": 1_000_150, "matched": Int64(999_750), "flag": true,
+                "none": NSNull(), "empty_list": [Any](), "empty_object": [String: Any](), "bill_type": "payment",
+                "billtype": "x", "bill": "a/b \"q\" \\ \n\t\r\u{1}\u{1f} 中文", "totals": parsed,
+                "difference_list": [["id": "dif_1", "history": [["at": 5, "run_id": "rec_1"]]]],
+                "Mixed": ["sha256": "x", "B": 1, "a": [1, "two", NSNull()]],
+            ] as [String: Any],
+            [Any](), [String: Any](), [1, [2, [3]]] as [Any],
+        ]
+        for sample in samples {
+            let foundation = String(
+                decoding: try JSONSerialization.data(
+                    withJSONObject: sample, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+                as: UTF8.self)
+            #expect(try PrettyJSON.text(sample) == foundation)
+            #expect(try PrettyJSON.data(sample) == Data(foundation.utf8))
+        }
+    }
+}
