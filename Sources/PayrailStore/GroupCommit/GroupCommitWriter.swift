@@ -90,7 +90,10 @@ public final class GroupCommitWriter: Sendable {
                 return taken
             }
             if jobs.isEmpty { return }
-            batchSizes.withLock { $0.batches += 1; $0.jobs += jobs.count }
+            batchSizes.withLock {
+                $0.batches += 1
+                $0.jobs += jobs.count
+            }
             if jobs.count == 1 {
                 // Alone in its commit: no savepoint needed (its failure rolls back the whole transaction, which
                 // holds nothing else), which saves preparing two statements per write when the load is light.
@@ -116,14 +119,20 @@ public final class GroupCommitWriter: Sendable {
             do {
                 try await pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
+                        // Savepoint statements from the statement cache: preparing them anew for every job was a
+                        // measurable share of the single writer's time.
+                        let savepoint = try db.cachedStatement(sql: "SAVEPOINT payrail_job")
+                        let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT payrail_job")
+                        let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT payrail_job")
                         for job in jobs {
+                            try savepoint.execute()
                             do {
-                                try db.inSavepoint {
-                                    try job.run(db)
-                                    return .commit
-                                }
+                                try job.run(db)
+                                try release.execute()
                             } catch {
                                 job.ownError = error
+                                try rollback.execute()
+                                try release.execute()
                             }
                         }
                         return .commit

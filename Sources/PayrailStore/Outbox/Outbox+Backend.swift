@@ -2,8 +2,10 @@ import GRDB
 
 /// The async, one-transaction-each form of every outbox operation, through the group-commit writer.
 extension Outbox: OutboxBackend {
+    /// Checks and signs outside the transaction, so the process's single writer only inserts.
     public func append(_ events: [NewEvent]) async throws -> [EventRecord] {
-        try await database.write { db in try events.map { try self.append(in: db, $0) } }
+        let prepared = try events.map { try self.prepare($0) }
+        return try await database.write { db in try prepared.map { try self.insert(in: db, $0) } }
     }
 
     public func claim(consumer: String, owner: String, max: Int, lease: Duration) async throws -> [ClaimedDelivery] {

@@ -41,6 +41,19 @@ public final class Outbox: Sendable {
     /// Appends one event and its deliveries inside the caller's transaction; signs it with the ring's first key.
     @discardableResult
     public func append(in db: Database, _ event: NewEvent) throws -> EventRecord {
+        try insert(in: db, prepare(event))
+    }
+
+    /// An event checked, timed and signed, ready to insert: the work of an append that needs no database, done
+    /// before a transaction so the single writer only inserts (see `append(_:)`).
+    struct PreparedEvent: Sendable {
+        let fields: SignedEventFields
+        let signature: EventSignature
+        let availableAt: Int64
+    }
+
+    /// Checks, times and signs an event.
+    func prepare(_ event: NewEvent) throws -> PreparedEvent {
         guard !event.type.isEmpty, !event.aggregate.isEmpty else {
             throw StoreError("bad_event", "an event needs a type and an aggregate")
         }
@@ -51,26 +64,37 @@ public final class Outbox: Sendable {
         let fields = SignedEventFields(
             id: event.id ?? RandomUUID.string(), type: event.type, aggregate: event.aggregate,
             occurredAtMillis: now, producer: producer, payload: event.payload)
-        let signature = signer.sign(fields)
+        return PreparedEvent(
+            fields: fields, signature: signer.sign(fields), availableAt: now + event.delay.wholeMilliseconds)
+    }
+
+    /// Inserts a prepared event and its deliveries inside the caller's transaction.
+    func insert(in db: Database, _ prepared: PreparedEvent) throws -> EventRecord {
+        let (fields, signature) = (prepared.fields, prepared.signature)
+        let now = fields.occurredAtMillis
         do {
-            try db.cachedStatement(sql: """
-                INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    fields.id, fields.type, fields.aggregate, String(decoding: fields.payload, as: UTF8.self),
-                    now, producer, signature.keyID, signature.value,
-                ])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                fields.id, fields.type, fields.aggregate, String(decoding: fields.payload, as: UTF8.self),
+                now, producer, signature.keyID, signature.value,
+            ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError("duplicate_event", "an event with id '\(fields.id)' already exists")
         }
         let sequence = db.lastInsertedRowID
-        let availableAt = now + event.delay.wholeMilliseconds
-        let insertDelivery = try db.cachedStatement(sql: """
-            INSERT INTO delivery (event_seq, consumer, aggregate, state, attempts, available_at, created_at, updated_at)
-            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
-            """)
-        for consumer in subscriptions.consumers(for: event.type) {
-            try insertDelivery.execute(arguments: [sequence, consumer, event.aggregate, availableAt, now, now])
+        let insertDelivery = try db.cachedStatement(
+            sql: """
+                INSERT INTO delivery (event_seq, consumer, aggregate, state, attempts, available_at, created_at, updated_at)
+                VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
+                """)
+        for consumer in subscriptions.consumers(for: fields.type) {
+            try insertDelivery.execute(arguments: [
+                sequence, consumer, fields.aggregate, prepared.availableAt, now, now,
+            ])
         }
         notifyAfterCommit(db)
         metrics.appended.increment()
