@@ -87,8 +87,8 @@ public enum JSONText {
     }
 
     /// A JSON string: `"` and `\` escaped, control characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`,
-    /// everything else (including `/` and non-ASCII) as is.
-    static func writeString(_ string: String, to out: inout [UInt8]) {
+    /// everything else (including `/` and non-ASCII) as is. The one string writer of Payrail's JSON writers.
+    public static func writeString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {
