@@ -25,6 +25,7 @@ public enum PayrailMigrations {
         GatewaySchema.v1,
         WorkerSchema.v1,
         ReconcilerSchema.v1,
+        OutboxSchema.dueIndexes,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

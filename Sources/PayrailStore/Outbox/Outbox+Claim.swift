@@ -4,31 +4,46 @@ import Logging
 import PayrailSigning
 
 extension Outbox {
-    /// The claimable deliveries of a consumer: pending and due, or leased with an expired lease, and not behind
-    /// an unfinished earlier delivery of the same aggregate for the same consumer.
-    static let claimableCondition = """
-        d.consumer = :consumer
-          AND d.state IN ('pending', 'leased')
-          AND ((d.state = 'pending' AND d.available_at <= :now)
-               OR (d.state = 'leased' AND d.lease_expires_at <= :now))
-          AND NOT EXISTS (
-              SELECT 1 FROM delivery e
-              WHERE e.consumer = d.consumer AND e.aggregate = d.aggregate AND e.event_seq < d.event_seq
-                AND e.state IN ('pending', 'leased'))
+    /// Not behind an unfinished earlier delivery of the same aggregate for the same consumer (per-aggregate order).
+    static let unblocked = """
+        NOT EXISTS (
+            SELECT 1 FROM delivery e
+            WHERE e.consumer = d.consumer AND e.aggregate = d.aggregate AND e.event_seq < d.event_seq
+              AND e.state IN ('pending', 'leased'))
         """
 
-    /// The claim: one statement that leases the first claimable deliveries in event order.
-    static let claimSQL = """
+    /// Pending deliveries that are due and unblocked, in due order (the `delivery_due` index: the walk stops at the
+    /// first delivery not yet due, however many delayed ones wait behind it).
+    static let duePending = """
+        SELECT d.id FROM delivery d
+        WHERE d.consumer = :consumer AND d.state = 'pending' AND d.available_at <= :now AND \(unblocked)
+        ORDER BY d.available_at, d.event_seq
+        LIMIT :max
+        """
+
+    /// Leased deliveries whose lease ran out, unblocked, oldest event first (the `delivery_lease_expiry` index).
+    static let expiredLeases = """
+        SELECT d.id FROM delivery d
+        WHERE d.consumer = :consumer AND d.state = 'leased' AND d.lease_expires_at <= :now AND \(unblocked)
+        ORDER BY d.event_seq
+        LIMIT :max
+        """
+
+    /// Leases the deliveries a subquery selects; returns them.
+    static func claimSQL(_ selection: String) -> String {
+        """
         UPDATE delivery
         SET state = 'leased', lease_owner = :owner, lease_expires_at = :expires, attempts = attempts + 1,
             updated_at = :now
-        WHERE id IN (
-            SELECT d.id FROM delivery d
-            WHERE \(claimableCondition)
-            ORDER BY d.event_seq
-            LIMIT :max)
+        WHERE id IN (\(selection))
         RETURNING id, event_seq, attempts
         """
+    }
+
+    /// The claim of expired leases (taken first: their events are the oldest in flight).
+    static let claimExpiredSQL = claimSQL(expiredLeases)
+    /// The claim of due pending deliveries.
+    static let claimDueSQL = claimSQL(duePending)
 
     /// Leases up to `max` deliveries of `consumer` inside the caller's transaction.
     ///
@@ -41,9 +56,16 @@ extension Outbox {
         let now = clock.nowMillis()
         let expires = now + lease.wholeMilliseconds
         let token = owner + "#" + Self.randomToken()
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: Self.claimSQL),
+        var rows = try Row.fetchAll(
+            db.cachedStatement(sql: Self.claimExpiredSQL),
             arguments: ["owner": token, "expires": expires, "now": now, "consumer": consumer, "max": max])
+        if rows.count < max {
+            rows += try Row.fetchAll(
+                db.cachedStatement(sql: Self.claimDueSQL),
+                arguments: [
+                    "owner": token, "expires": expires, "now": now, "consumer": consumer, "max": max - rows.count,
+                ])
+        }
         guard !rows.isEmpty else { return [] }
         let claimed = rows.map { row in
             (id: row["id"] as Int64, sequence: row["event_seq"] as Int64, attempts: row["attempts"] as Int)
@@ -62,9 +84,10 @@ extension Outbox {
                 try quarantine(db, lease: lease, consumer: consumer, eventID: event.id, reason: error.code, now: now)
                 continue
             }
-            result.append(ClaimedDelivery(
-                lease: lease, consumer: consumer, attempts: item.attempts, leaseExpiresAtMillis: expires,
-                event: event))
+            result.append(
+                ClaimedDelivery(
+                    lease: lease, consumer: consumer, attempts: item.attempts, leaseExpiresAtMillis: expires,
+                    event: event))
         }
         metrics.claimed(consumer: consumer).increment(by: result.count)
         return result
@@ -121,8 +144,9 @@ extension Outbox {
     /// Whether `consumer` has something claimable now (read-only).
     public func hasClaimable(in db: Database, consumer: String) throws -> Bool {
         try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM delivery d WHERE \(Self.claimableCondition))"),
-            arguments: ["consumer": consumer, "now": clock.nowMillis()]) ?? false
+            db.cachedStatement(
+                sql: "SELECT EXISTS (\(Self.duePending)) OR EXISTS (\(Self.expiredLeases))"),
+            arguments: ["consumer": consumer, "now": clock.nowMillis(), "max": 1]) ?? false
     }
 
     /// When something of `consumer` becomes claimable, as far as time alone decides: the earliest `available_at`
@@ -131,16 +155,19 @@ extension Outbox {
     /// something became due since the last claim.
     public func nextDueMillis(in db: Database, consumer: String) throws -> Int64? {
         try Int64.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT MIN(CASE d.state WHEN 'pending' THEN d.available_at ELSE d.lease_expires_at END)
-                FROM delivery d
-                WHERE d.consumer = :consumer
-                  AND d.state IN ('pending', 'leased')
-                  AND NOT EXISTS (
-                      SELECT 1 FROM delivery e
-                      WHERE e.consumer = d.consumer AND e.aggregate = d.aggregate AND e.event_seq < d.event_seq
-                        AND e.state IN ('pending', 'leased'))
-                """),
+            db.cachedStatement(
+                sql: """
+                    SELECT MIN(t) FROM (
+                        SELECT * FROM (
+                            SELECT d.available_at AS t FROM delivery d
+                            WHERE d.consumer = :consumer AND d.state = 'pending' AND \(Self.unblocked)
+                            ORDER BY d.available_at LIMIT 1)
+                        UNION ALL
+                        SELECT * FROM (
+                            SELECT d.lease_expires_at AS t FROM delivery d
+                            WHERE d.consumer = :consumer AND d.state = 'leased' AND \(Self.unblocked)
+                            ORDER BY d.lease_expires_at LIMIT 1))
+                    """),
             arguments: ["consumer": consumer])
     }
 }

@@ -54,6 +54,7 @@ struct MigrationTests {
             "0005_gateway": 5_300_440_221_830_074_492,
             "0006_worker": 16_776_163_739_542_342_280,
             "0007_reconciler": 15_409_008_264_339_849_779,
+            "0008_outbox_due_indexes": 2_618_410_156_488_204_312,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

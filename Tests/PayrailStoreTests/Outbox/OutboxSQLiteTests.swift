@@ -2,27 +2,54 @@ import Foundation
 import GRDB
 import PayrailSigning
 import Testing
+
 @testable import PayrailStore
 
 @Suite("SQLite outbox specifics")
 struct OutboxSQLiteTests {
-    @Test func theClaimUsesThePartialIndexesNotATableScan() async throws {
+    @Test func theClaimsUseTheDueIndexesNotATableScan() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
         let database = try await file.open()
-        let plan = try await database.read { db in
-            try Row.fetchAll(
-                db, sql: "EXPLAIN QUERY PLAN " + Outbox.claimSQL,
-                arguments: ["owner": "o", "expires": 1, "now": 1, "consumer": "c", "max": 10]
-            ).map { $0["detail"] as String }
+        func plan(_ sql: String) async throws -> [String] {
+            try await database.read { db in
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN " + sql,
+                    arguments: ["owner": "o", "expires": 1, "now": 1, "consumer": "c", "max": 10]
+                ).map { $0["detail"] as String }
+            }
         }
-        #expect(plan.contains { $0.contains("USING INDEX delivery_open (consumer=?)") }, "\(plan)")
-        #expect(plan.contains { $0.contains("USING INDEX delivery_open_aggregate") }, "\(plan)")
-        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+        let due = try await plan(Outbox.claimDueSQL)
+        #expect(due.contains { $0.contains("USING INDEX delivery_due (consumer=? AND available_at<?)") }, "\(due)")
+        #expect(due.contains { $0.contains("USING INDEX delivery_open_aggregate") }, "\(due)")
+        #expect(!due.contains { $0.hasPrefix("SCAN") || $0.contains("TEMP B-TREE") }, "\(due)")
+        let expired = try await plan(Outbox.claimExpiredSQL)
+        #expect(expired.contains { $0.contains("delivery_lease_expiry") || $0.contains("delivery_open") }, "\(expired)")
+        #expect(!expired.contains { $0.hasPrefix("SCAN") }, "\(expired)")
+    }
+
+    @Test func thousandsOfDelayedDeliveriesNeitherGetClaimedNorHideADueOne() async throws {
+        // Thousands of deliveries delayed far into the future (like the janitor's polls) and one due: the claim
+        // hands out the due one only, and then nothing is claimable. (That it gets there through the due index,
+        // not by walking the delayed ones, is the query-plan test above.)
+        let harness = try await SQLiteHarness.make(
+            subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        defer { harness.tearDown() }
+        let outbox = harness.outbox
+        _ = try await outbox.append(
+            (0..<3000).map {
+                NewEvent(type: "order.created", aggregate: "late-\($0)", json: "{}", delay: .seconds(3600))
+            })
+        _ = try await outbox.append([NewEvent(type: "order.created", aggregate: "now", json: "{}")])
+        let claimed = try await outbox.claim(consumer: "billing", owner: "o", max: 10, lease: .seconds(30))
+        #expect(claimed.map(\.event.aggregate) == ["now"])
+        #expect(try await outbox.hasClaimable(consumer: "billing") == false)
+        #expect(try await outbox.claim(consumer: "billing", owner: "o", max: 10, lease: .seconds(30)).isEmpty)
     }
 
     @Test func appendRejectsBadInputAndDuplicateIDsWithoutWriting() async throws {
-        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(
+            subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let outbox = harness.outbox
         let notJSON = await #expect(throws: StoreError.self) {
@@ -46,7 +73,8 @@ struct OutboxSQLiteTests {
     }
 
     @Test func appendJoinsTheCallersTransaction() async throws {
-        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(
+            subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let outbox = harness.outbox
         await #expect(throws: StoreError.self) {
@@ -59,7 +87,8 @@ struct OutboxSQLiteTests {
     }
 
     @Test func anAppendWakesThisProcesssWaiters() async throws {
-        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(
+            subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let changes = harness.database.changes
         let seen = changes.generation
@@ -72,7 +101,8 @@ struct OutboxSQLiteTests {
     }
 
     @Test func signaturesCoverWhatIsStored() async throws {
-        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        let harness = try await SQLiteHarness.make(
+            subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
         defer { harness.tearDown() }
         let record = try await harness.outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "[1]")])[0]
         let stored = try await harness.outbox.event(id: record.id)
