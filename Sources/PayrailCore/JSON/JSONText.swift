@@ -18,14 +18,6 @@ public enum JSONText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The JSON bytes of a dictionary, array or scalar.
-    public static func data(_ value: Any) throws -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        try write(value, to: &out)
-        return Data(out)
-    }
-
     /// Appends the JSON text of `value`.
     public static func write(_ value: Any, to out: inout [UInt8]) throws {
         // Scalars by their exact type: an `NSNumber` (what `JSONSerialization` parses numbers and booleans into)
@@ -43,6 +35,8 @@ public enum JSONText {
             writeInteger(value as! Int32, to: &out)
         } else if value is NSNull {
             out.append(contentsOf: nullBytes)
+        } else if let custom = value as? any JSONTextWritable {
+            custom.writeJSON(to: &out)
         } else if let object = value as? [String: Any] {
             out.append(UInt8(ascii: "{"))
             var first = true
@@ -62,7 +56,11 @@ public enum JSONText {
             }
             out.append(UInt8(ascii: "]"))
         } else if let optional = value as? any OptionalProtocol {
-            if let wrapped = optional.wrapped { try write(wrapped, to: &out) } else { out.append(contentsOf: nullBytes) }
+            if let wrapped = optional.wrapped {
+                try write(wrapped, to: &out)
+            } else {
+                out.append(contentsOf: nullBytes)
+            }
         } else {
             // Doubles, NSNumbers, NSStrings and anything else: exactly as Foundation writes them (it throws on what
             // JSON cannot carry).
@@ -78,7 +76,8 @@ public enum JSONText {
     private static let nullBytes = Array("null".utf8)
     private static let hex = Array("0123456789abcdef".utf8)
 
-    private static func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
+    /// The key order of every object `JSONText` writes: by UTF-8 bytes.
+    public static func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
@@ -108,6 +107,13 @@ public enum JSONText {
         }
         out.append(UInt8(ascii: "\""))
     }
+}
+
+/// A value that writes its own JSON, for types `JSONText` does not know (the gateway's parsed `JSONValue`).
+/// Objects it writes should sort their keys by UTF-8 bytes, as `JSONText` does.
+public protocol JSONTextWritable {
+    /// Appends this value's JSON text.
+    func writeJSON(to out: inout [UInt8])
 }
 
 /// A value JSON cannot carry (a NaN or infinite number, an object of another kind).

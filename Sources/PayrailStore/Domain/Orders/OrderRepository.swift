@@ -36,17 +36,12 @@ public final class OrderRepository: Sendable {
         let now = clock.nowMillis()
         let expiresAt = new.expiresAtMillis ?? now + defaultLifetime.wholeMilliseconds
         guard expiresAt > now else { throw DomainFailures.invalid("expires_at", "must be in the future") }
-        // The merchant and account checks of `MerchantRepository.fetch` / `ChannelAccountRepository.fetch`, with
-        // cached statements (this runs once per create inside the single writer).
-        guard
-            try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM merchant WHERE id = ?"), arguments: [merchant.rawValue]) != nil
-        else { throw DomainFailures.notFound("merchant", merchant.rawValue) }
+        _ = try MerchantRepository.fetch(merchant, in: db)
         if let channel = new.channelAccountID {
-            let owner = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT merchant_id FROM channel_account WHERE id = ?"),
-                arguments: [channel.rawValue])
-            guard owner == merchant.rawValue else { throw DomainFailures.notFound("channel account", channel.rawValue) }
+            let account = try ChannelAccountRepository.fetch(channel, in: db)
+            guard account.merchantID == merchant else {
+                throw DomainFailures.notFound("channel account", channel.rawValue)
+            }
         }
         if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
             guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
