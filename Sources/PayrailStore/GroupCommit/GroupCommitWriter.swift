@@ -6,8 +6,7 @@ import GRDB
 /// disk's fsync rate. Callers submit a closure; one drain loop takes every closure waiting at that moment, runs
 /// each inside its own savepoint of one `BEGIN IMMEDIATE` transaction, commits once, then answers every caller.
 ///
-/// - A closure that throws rolls back only its own savepoint; its caller gets its error, the others commit. (A
-///   closure alone in its batch runs without a savepoint; throwing rolls its transaction back.)
+/// - A closure that throws rolls back only its own savepoint; its caller gets its error, the others commit.
 /// - Nobody is answered before the commit that holds their write: if the commit fails, every caller of that
 ///   batch gets the commit error.
 /// - A closure must not begin or commit transactions itself (nested savepoints are fine).
@@ -93,28 +92,6 @@ public final class GroupCommitWriter: Sendable {
             batchSizes.withLock {
                 $0.batches += 1
                 $0.jobs += jobs.count
-            }
-            if jobs.count == 1 {
-                // Alone in its commit: no savepoint needed (its failure rolls back the whole transaction, which
-                // holds nothing else), which saves preparing two statements per write when the load is light.
-                let job = jobs[0]
-                do {
-                    try await pool.writeWithoutTransaction { db in
-                        try db.inTransaction(.immediate) {
-                            do {
-                                try job.run(db)
-                                return .commit
-                            } catch {
-                                job.ownError = error
-                                return .rollback
-                            }
-                        }
-                    }
-                    job.finish(job.ownError)
-                } catch {
-                    job.finish(job.ownError ?? error)
-                }
-                continue
             }
             do {
                 try await pool.writeWithoutTransaction { db in

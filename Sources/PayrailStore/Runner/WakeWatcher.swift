@@ -103,32 +103,31 @@ final class WakeWatcher: Sendable {
 
     /// Whether a buffer of `inotify_event` records has one of watch `watch` (the file's own watch).
     static func containsWatch(_ buffer: [UInt8], count: Int, watch: Int32) -> Bool {
-        var offset = 0
-        let header = MemoryLayout<inotify_event>.size
-        while offset + header <= count {
-            let (wd, length) = buffer.withUnsafeBytes {
-                ($0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                 Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
-            }
-            if wd == watch { return true }
-            offset += header + length
-        }
-        return false
+        containsEvent(buffer, count: count) { wd, _ in wd == watch }
     }
 
     /// Whether a buffer of `inotify_event` records names the watched file.
     static func containsName(_ buffer: [UInt8], count: Int, name: [UInt8]) -> Bool {
+        containsEvent(buffer, count: count) { _, field in field.prefix { $0 != 0 }.elementsEqual(name) }
+    }
+
+    /// Whether some record of a buffer of `inotify_event` records (its watch descriptor and name field, empty for
+    /// a file's own watch) matches.
+    private static func containsEvent(
+        _ buffer: [UInt8], count: Int, where matches: (Int32, ArraySlice<UInt8>) -> Bool
+    ) -> Bool {
         var offset = 0
         let header = MemoryLayout<inotify_event>.size
         while offset + header <= count {
-            let length = buffer.withUnsafeBytes {
-                Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+            let (wd, length) = buffer.withUnsafeBytes {
+                (
+                    $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
+                    Int($0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+                )
             }
             let nameStart = offset + header
-            if length > 0, nameStart + length <= count {
-                let field = buffer[nameStart..<(nameStart + length)].prefix { $0 != 0 }
-                if field.elementsEqual(name) { return true }
-            }
+            guard nameStart + length <= count else { return false }
+            if matches(wd, buffer[nameStart..<(nameStart + length)]) { return true }
             offset = nameStart + length
         }
         return false
