@@ -57,47 +57,36 @@ public enum JSONValidator {
         }
 
         mutating func object(depth: Int) -> Bool {
-            index += 1
-            skipWhitespace()
-            if current == UInt8(ascii: "}") {
-                index += 1
-                return true
-            }
-            while true {
-                guard current == UInt8(ascii: "\""), string() else { return false }
-                skipWhitespace()
-                guard current == UInt8(ascii: ":") else { return false }
-                index += 1
-                skipWhitespace()
-                guard value(depth: depth) else { return false }
-                skipWhitespace()
-                switch current {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipWhitespace()
-                case UInt8(ascii: "}"):
-                    index += 1
-                    return true
-                default: return false
-                }
+            container(closing: UInt8(ascii: "}")) { scanner in
+                guard scanner.current == UInt8(ascii: "\""), scanner.string() else { return false }
+                scanner.skipWhitespace()
+                guard scanner.current == UInt8(ascii: ":") else { return false }
+                scanner.index += 1
+                scanner.skipWhitespace()
+                return scanner.value(depth: depth)
             }
         }
 
         mutating func array(depth: Int) -> Bool {
+            container(closing: UInt8(ascii: "]")) { scanner in scanner.value(depth: depth) }
+        }
+
+        /// An object or array: past its opening byte, `element`s separated by commas until `closing`.
+        mutating func container(closing: UInt8, element: (inout Scanner) -> Bool) -> Bool {
             index += 1
             skipWhitespace()
-            if current == UInt8(ascii: "]") {
+            if current == closing {
                 index += 1
                 return true
             }
             while true {
-                guard value(depth: depth) else { return false }
+                guard element(&self) else { return false }
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","):
                     index += 1
                     skipWhitespace()
-                case UInt8(ascii: "]"):
+                case closing:
                     index += 1
                     return true
                 default: return false
