@@ -76,10 +76,13 @@ struct FaultTests {
                 "POST", "/sandbox/faults", body: #"{"kind":"throttle","limits":{"query_refund":3}}"#)
             var answers: [Int] = []
             let start = ContinuousClock.now
-            for _ in 0..<6 { answers.append(try await harness.call("query_refund", ["out_refund_no": "q"]).errNo) }
-            // All six inside one second window unless the machine is very slow; then fewer are throttled.
+            for _ in 0..<10 { answers.append(try await harness.call("query_refund", ["out_refund_no": "q"]).errNo) }
+            // Calls within less than a second span at most two one-second windows, so at most 2 × 3 get through
+            // (the windows are wall-clock seconds: six calls can straddle a boundary three and three). A very slow
+            // machine spreads them wider; then the count says nothing.
             if ContinuousClock.now - start < .milliseconds(900) {
-                #expect(answers.filter { $0 == 1001 }.count >= 2)
+                #expect(answers.filter { $0 != 1001 }.count <= 6)
+                #expect(answers.filter { $0 == 1001 }.count >= 4)
             }
             #expect(answers.prefix(1) == [3101])
             // Endpoints without a limit are never throttled.
