@@ -14,7 +14,7 @@ BENCH_DIR=${BENCH_DIR:-$ROOT/.run/bench-pipeline}
 BUILD=${BUILD:-debug}
 mkdir -p "$BENCH_DIR"
 if [ "$BUILD" = release ]; then
-    for product in payrail-worker payrail-sandbox payrailctl; do
+    for product in payrail-worker payrail-ingester payrail-sandbox payrailctl; do
         swift build -c release --product "$product" --scratch-path "$ROOT/.build-release" 2>&1 | tail -1
     done
     BIN="$ROOT/.build-release/release"
