@@ -16,6 +16,13 @@ public final class PayrailDatabase: Sendable {
     let wakeFile: WakeFile
     /// Whether the writer's current transaction already has its after-commit wake-up hook.
     let wakeRegistered = Locked(false)
+    /// Notified after this process committed webhook deliveries (see `notifyWebhooksAfterCommit`), and by the
+    /// watcher `watchWebhookBell()` starts when another process did.
+    public let webhooksCreated: ChangeSignal
+    /// Tells other processes that a commit created webhook deliveries.
+    let webhookBell: WakeFile
+    /// Whether the writer's current transaction already has its after-commit webhook hook.
+    let webhookBellRegistered = Locked(false)
 
     /// Opens the pool (WAL, busy timeout, `synchronous = FULL`, foreign keys), retrying a transient busy file.
     public init(settings: DatabaseSettings, logger: Logger) throws {
@@ -24,12 +31,37 @@ public final class PayrailDatabase: Sendable {
         self.writer = GroupCommitWriter(pool: pool)
         self.changes = ChangeSignal()
         self.wakeFile = WakeFile(databasePath: settings.path)
+        self.webhooksCreated = ChangeSignal()
+        self.webhookBell = WakeFile(databasePath: settings.path, name: WakeFile.webhooks)
     }
 
     /// Wakes runners in this process and in others: call after a commit that made deliveries claimable.
     public func notifyCommitted() {
         changes.notify()
         wakeFile.post()
+    }
+
+    /// Rings `webhooksCreated` here and the webhook bell for other processes once the current transaction commits
+    /// (one hook per transaction, however many deliveries it creates).
+    public func notifyWebhooksAfterCommit(_ db: Database) {
+        let alreadyRegistered = webhookBellRegistered.withLock { registered -> Bool in
+            defer { registered = true }
+            return registered
+        }
+        if alreadyRegistered { return }
+        db.afterNextTransaction(
+            onCommit: { [self] _ in
+                webhookBellRegistered.withLock { $0 = false }
+                webhooksCreated.notify()
+                webhookBell.post()
+            },
+            onRollback: { [self] _ in webhookBellRegistered.withLock { $0 = false } })
+    }
+
+    /// Starts a watcher that notifies `webhooksCreated` when another process rings the webhook bell (the webhook
+    /// dispatcher runs one); `stop()` it when done.
+    public func watchWebhookBell() -> WakeWatcher {
+        WakeWatcher(databasePath: settings.path, name: WakeFile.webhooks, signal: webhooksCreated)
     }
 
     /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.

@@ -245,17 +245,21 @@ struct MoneyAndIdempotencyTests {
             let eventID = try #require(data.last?["id"] as? String)
             let one = try await client.call(.get, "/v1/events/\(eventID)", key: fixture.key)
             #expect(one["type"] as? String == "order.created")
-            #expect((one["deliveries"] as? [Any])?.isEmpty == true)
+            // The event's webhook delivery was written with it: the order's notify_url, not attempted yet.
+            let written = try #require(one["deliveries"] as? [[String: Any]])
+            #expect(written.count == 1)
+            #expect(written.first?["url"] as? String == "https://shop.example/notify")
+            #expect(written.first?["state"] as? String == "pending")
+            #expect(written.first?["attempts"] as? Int == 0)
             // A delivery as the worker records it shows with its target, state, attempts and last status.
-            let merchant = fixture.merchant.rawValue
             try await fixture.database.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO webhook_delivery (event_id, merchant_id, url, state, attempts, next_attempt_at,
-                            last_status_code, last_error, created_at, updated_at)
-                        VALUES (?, ?, 'https://shop.example/notify', 'pending', 2, 5, 503, 'HTTP 503', 1, 2)
+                        UPDATE webhook_delivery SET attempts = 2, next_attempt_at = 5, last_status_code = 503,
+                            last_error = 'HTTP 503', updated_at = 2
+                        WHERE event_id = ?
                         """,
-                    arguments: [eventID, merchant])
+                    arguments: [eventID])
             }
             let withDelivery = try await client.call(.get, "/v1/events/\(eventID)", key: fixture.key)
             let delivery = try #require((withDelivery["deliveries"] as? [[String: Any]])?.first)

@@ -104,8 +104,10 @@ def _event_signature(fields):
 
 
 def _insert_order(db_path, merchant, account, amount, notify_url):
-    """What the gateway does on POST /v1/orders: the order row and its signed `order.created` event with deliveries
-    to both worker groups and the merchant event log, in one transaction."""
+    """The order row, its signed `order.created` event and the merchant event log in one transaction, with outbox
+    deliveries to both worker groups but no webhook deliveries: what producers wrote before webhook deliveries were
+    written with the event (`MerchantEventLog.record`). The worker's `worker.webhooks` fan-out still turns such an
+    event into webhook deliveries, which keeps that path exercised."""
     now = int(time.time() * 1000)
     order_id = "ord_" + "".join(random.choice(CROCKFORD) for _ in range(26))
     event_id = str(uuid.uuid4())

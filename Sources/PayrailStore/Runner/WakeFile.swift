@@ -1,22 +1,31 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
-/// The cross-process doorbell beside the database: `<database>.wake`. After a commit that made deliveries
-/// claimable, a process writes one byte into it (no sync, nothing to read); `WakeWatcher`s in other processes
-/// see the write through inotify. Its content means nothing.
+/// A cross-process doorbell beside the database: `<database>.wake` (outbox deliveries became claimable) or
+/// `<database>.webhooks.wake` (webhook deliveries were created). After such a commit, a process writes one byte
+/// into it (no sync, nothing to read); `WakeWatcher`s in other processes see the write through inotify. Its
+/// content means nothing.
 final class WakeFile: Sendable {
     private let descriptor: Int32
 
-    /// The wake file's path for a database path.
-    static func path(forDatabase databasePath: String) -> String { databasePath + ".wake" }
+    /// The outbox bell's name.
+    static let outbox = "wake"
+    /// The webhook deliveries' bell's name.
+    static let webhooks = "webhooks.wake"
 
-    /// Opens (creating if needed) the wake file of a database; a failure only disables cross-process wake-ups.
-    init(databasePath: String) {
-        descriptor = open(Self.path(forDatabase: databasePath), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// The path of the bell `name` for a database path.
+    static func path(forDatabase databasePath: String, name: String = outbox) -> String {
+        databasePath + "." + name
+    }
+
+    /// Opens (creating if needed) a bell of a database; a failure only disables cross-process wake-ups.
+    init(databasePath: String, name: String = outbox) {
+        descriptor = open(Self.path(forDatabase: databasePath, name: name), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     }
 
     deinit {

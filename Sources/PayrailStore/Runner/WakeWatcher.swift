@@ -18,14 +18,15 @@ import Foundation
 /// for modifications instead would wake the thread on every write to the database and its WAL, thousands a
 /// second under load. The thread blocks in `poll(2)`: no CPU while nothing is written. The kernel merges
 /// identical unread events, so a busy writer costs one read per burst. Elsewhere than Linux it does nothing and runners rely on their fallback poll.
-final class WakeWatcher: Sendable {
+public final class WakeWatcher: Sendable {
     private let stopWrite: Int32
     private let started: Bool
 
-    /// Starts watching the wake file of `databasePath`; notifies `signal` on every write burst.
-    init(databasePath: String, signal: ChangeSignal) {
+    /// Starts watching the bell `name` of `databasePath` (the outbox's by default); notifies `signal` on every
+    /// write burst.
+    init(databasePath: String, name: String = WakeFile.outbox, signal: ChangeSignal) {
         #if canImport(Glibc)
-            let url = URL(fileURLWithPath: WakeFile.path(forDatabase: databasePath)).standardizedFileURL
+            let url = URL(fileURLWithPath: WakeFile.path(forDatabase: databasePath, name: name)).standardizedFileURL
             let folder = url.deletingLastPathComponent().path
             let fileName = url.lastPathComponent
             let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
@@ -58,7 +59,7 @@ final class WakeWatcher: Sendable {
     var isActive: Bool { started }
 
     /// Stops the watching thread.
-    func stop() {
+    public func stop() {
         guard started else { return }
         var byte: UInt8 = 1
         _ = write(stopWrite, &byte, 1)

@@ -22,6 +22,85 @@ struct DomainWebhookTests {
         #expect(!EventCatalog.isMerchantVisible(DomainEvents.alertRaised))
     }
 
+    @Test func merchantVisibleEventsGetTheirWebhookDeliveriesInTheAppendingTransaction() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let endpoints = WebhookEndpointRepository(
+            database: fixture.database, secrets: DomainFixture.secrets, clock: fixture.clock)
+        let hook = try await endpoints.create(
+            merchant: fixture.merchant, NewWebhookEndpoint(url: "https://shop.example/hooks", eventTypes: ["order.paid"]))
+        let signal = fixture.database.webhooksCreated
+        let before = signal.generation
+        let order = try await fixture.orders.create(
+            merchant: fixture.merchant,
+            NewOrder(
+                outOrderNo: "W-1", amount: .fen(300), subject: "Test item", notifyURL: "https://shop.example/notify")
+        ).record
+        #expect(signal.generation != before, "the commit rang the webhook signal")
+        let afterCreate = signal.generation
+        _ = try await fixture.orders.apply(order.id, .paymentConfirmed(.fen(300)))
+        #expect(signal.generation != afterCreate)
+        let rows = try await fixture.database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.type, d.endpoint_id, d.url, d.state, d.attempts, d.merchant_id
+                    FROM webhook_delivery d JOIN merchant_event m ON m.event_id = d.event_id
+                    ORDER BY d.id
+                    """
+            ).map { row -> [String?] in
+                [row["type"], row["endpoint_id"], row["url"], row["state"], String(row["attempts"] as Int),
+                 row["merchant_id"]]
+            }
+        }
+        let merchant = fixture.merchant.rawValue
+        // order.created: only the notify_url (the endpoint takes order.paid only); order.paid: both.
+        #expect(rows == [
+            ["order.created", nil, "https://shop.example/notify", "pending", "0", merchant],
+            ["order.paid", hook.endpoint.id.rawValue, "https://shop.example/hooks", "pending", "0", merchant],
+            ["order.paid", nil, "https://shop.example/notify", "pending", "0", merchant],
+        ])
+
+        // A write that fails leaves no delivery. (Group commit rolls back its savepoint and may still commit the
+        // batch around it, so the signal may ring for nothing: a dispatcher then finds nothing due.)
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await fixture.database.write { db in
+                let event = try fixture.outbox.append(
+                    in: db, NewEvent(type: "order.paid", aggregate: order.id.rawValue, json: "{}"))
+                try MerchantEventLog.record(
+                    event, merchantID: fixture.merchant, objectID: order.id.rawValue, orderID: order.id.rawValue,
+                    database: fixture.database, in: db)
+                throw Abort()
+            }
+        }
+        #expect(try await fixture.count("webhook_delivery") == 3)
+    }
+
+    @Test func anotherProcesssWebhookDeliveriesRingTheBell() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let dispatcherSide = try await file.open()
+        // A second pool on the same file has its own signal: only the bell links the two.
+        let producerSide = try await file.open(migrate: false)
+        let bell = dispatcherSide.watchWebhookBell()
+        defer { bell.stop() }
+        try await Task.sleep(for: .milliseconds(200))
+        let clock = ManualClock()
+        let outbox = Outbox(
+            database: producerSide, signer: EventSigner(ring: DomainFixture.ring), subscriptions: Subscriptions([]),
+            producer: "tests", clock: clock, logger: testLogger)
+        let merchant = try await MerchantRepository(database: producerSide, clock: clock)
+            .create(name: "Shop", secrets: DomainFixture.secrets).merchant.id
+        let before = dispatcherSide.webhooksCreated.generation
+        _ = try await OrderRepository(database: producerSide, outbox: outbox).create(
+            merchant: merchant,
+            NewOrder(outOrderNo: "B-1", amount: .fen(100), subject: "Item", notifyURL: "https://shop.example/n"))
+        // Waits for the watcher; far below the timeout when it works (a functional check, not a speed one).
+        await dispatcherSide.webhooksCreated.wait(since: before, timeout: .seconds(30))
+        #expect(dispatcherSide.webhooksCreated.generation != before)
+    }
+
     @Test func endpointsAreCreatedListedRotatedAndDeletedPerMerchant() async throws {
         let fixture = try await DomainFixture.make()
         defer { fixture.tearDown() }

@@ -31,7 +31,9 @@ struct DomainEffects {
             case .emit(let type):
                 let event = try outbox.append(in: db, NewEvent(
                     type: type, aggregate: subject.objectID, json: try EventJSON.text(subject.payload)))
-                try MerchantEventLog.record(event, merchantID: subject.merchantID, objectID: subject.objectID, in: db)
+                try MerchantEventLog.record(
+                    event, merchantID: subject.merchantID, objectID: subject.objectID,
+                    orderID: subject.orderID.rawValue, database: outbox.database, in: db)
             case .alert(let code, let message):
                 try alert(code: code, message: message, subject: subject, in: db)
             case .requestProviderClose:

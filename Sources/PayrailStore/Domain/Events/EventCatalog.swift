@@ -6,7 +6,9 @@ import Foundation
 /// Consumer groups (each a `Subscription`; every delivery is per group):
 /// - `worker.provider` — provider calls and confirmation: order created / close requested, refund and settlement
 ///   requested, callbacks received, queries requested (by the reconciler or the janitor).
-/// - `worker.webhooks` — merchant notification: every merchant-visible event, plus redelivery requests.
+/// - `worker.webhooks` — redelivery requests. (A merchant-visible event's webhook deliveries are written in the
+///   transaction that appends it, by `MerchantEventLog.record`; this group's handler still fans out any
+///   merchant-visible event it is given, for deliveries queued before that.)
 public enum EventCatalog {
     /// The worker's provider-facing consumer group.
     public static let providerConsumer = "worker.provider"
@@ -49,7 +51,7 @@ public enum EventCatalog {
     /// The subscriptions of Payrail's consumer groups.
     public static let subscriptions: [Subscription] = [
         Subscription(consumer: providerConsumer, eventTypes: providerTypes),
-        Subscription(consumer: webhookConsumer, eventTypes: merchantVisibleTypes + [webhookRedeliverRequested]),
+        Subscription(consumer: webhookConsumer, eventTypes: [webhookRedeliverRequested]),
     ]
 }
 

@@ -1,16 +1,66 @@
 import GRDB
 import PayrailCore
 
-/// The merchant's own event log: which outbox events a merchant sees. Rows are written in the transaction that
-/// appends the event, so `GET /v1/events` never misses one and never shows one that did not commit.
+/// The merchant's own event log: which outbox events a merchant sees, and the webhooks that tell the merchant.
+/// Both are written in the transaction that appends the event, so `GET /v1/events` never misses one and never
+/// shows one that did not commit, and no merchant-visible event commits without its webhook deliveries.
 public enum MerchantEventLog {
-    /// Records a just-appended event for its merchant when its type is merchant-visible; other types are skipped.
-    public static func record(_ event: EventRecord, merchantID: MerchantID, objectID: String, in db: Database) throws {
+    /// Records a just-appended event for its merchant when its type is merchant-visible (other types are skipped):
+    /// its `merchant_event` row and one pending `webhook_delivery` per matching endpoint plus one for `orderID`'s
+    /// `notify_url` (see `WebhookDeliveries`). Once the transaction commits, the webhook dispatchers are woken.
+    public static func record(
+        _ event: EventRecord, merchantID: MerchantID, objectID: String, orderID: String?, database: PayrailDatabase,
+        in db: Database
+    ) throws {
         guard EventCatalog.isMerchantVisible(event.type) else { return }
-        try db.cachedStatement(sql: """
-            INSERT INTO merchant_event (event_id, merchant_id, type, object_id, occurred_at) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                event.id, merchantID.rawValue, event.type, objectID, event.fields.occurredAtMillis,
+        let occurredAt = event.fields.occurredAtMillis
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO merchant_event (event_id, merchant_id, type, object_id, occurred_at) VALUES (?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [event.id, merchantID.rawValue, event.type, objectID, occurredAt])
+        let created = try WebhookDeliveries.create(
+            eventID: event.id, merchantID: merchantID.rawValue, type: event.type, orderID: orderID,
+            availableAt: occurredAt, nowMillis: occurredAt, in: db)
+        if created > 0 { database.notifyWebhooksAfterCommit(db) }
+    }
+}
+
+/// Webhook deliveries, the merchant-facing outbox: one row per (event, target) that the worker's dispatcher sends
+/// and retries (`webhook_delivery`, migration 0003).
+public enum WebhookDeliveries {
+    /// Inserts one pending delivery of an event per live endpoint of the merchant that receives its type, plus one
+    /// for the `notify_url` of order `orderID` when given (refund and settlement events name their order); returns
+    /// how many. The caller's transaction commits them.
+    public static func create(
+        eventID: String, merchantID: String, type: String, orderID: String?, availableAt: Int64, nowMillis: Int64,
+        in db: Database
+    ) throws -> Int {
+        var targets: [(endpoint: String?, url: String)] = []
+        if let merchant = MerchantID(merchantID) {
+            for endpoint in try WebhookEndpointRepository.live(merchant: merchant, in: db) where endpoint.receives(type)
+            {
+                targets.append((endpoint.id.rawValue, endpoint.url))
+            }
+        }
+        if let orderID,
+            let notify = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT notify_url FROM orders WHERE id = ? AND merchant_id = ?"),
+                arguments: [orderID, merchantID])
+        {
+            targets.append((nil, notify))
+        }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts, next_attempt_at,
+                    created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                """)
+        for target in targets {
+            try insert.execute(arguments: [
+                eventID, merchantID, target.endpoint, target.url, availableAt, nowMillis, nowMillis,
             ])
+        }
+        return targets.count
     }
 }

@@ -43,10 +43,9 @@ public struct WorkerServices: Sendable {
             configuration: configuration.douyin, limiter: limiter, client: client, logger: logger)
         let handler = ProviderHandler(
             outbox: outbox, directory: directory, configuration: configuration, logger: logger)
-        let wake = ChangeSignal()
         let fanOut = WebhookFanOut(
-            database: outbox.database, secrets: secrets, clock: outbox.clock,
-            firstDelay: configuration.webhookSchedule.first ?? .zero, wake: wake, logger: logger)
+            database: outbox.database, clock: outbox.clock, firstDelay: configuration.webhookSchedule.first ?? .zero,
+            logger: logger)
         provider = ConsumerRunner(
             outbox: outbox,
             configuration: ConsumerConfiguration(
@@ -62,7 +61,7 @@ public struct WorkerServices: Sendable {
                 poisonAttempts: 20, idlePoll: configuration.idlePoll),
             logger: logger, handler: { try await fanOut.handle($0) })
         dispatcher = WebhookDispatcher(
-            outbox: outbox, secrets: secrets, client: client, configuration: configuration, wake: wake, owner: owner,
+            outbox: outbox, secrets: secrets, client: client, configuration: configuration, owner: owner,
             logger: logger)
         backlog = BacklogSampler(outbox: outbox, every: .seconds(5), logger: logger)
         providerHandler = handler

@@ -185,7 +185,8 @@ struct ReconciliationWriter {
                 let event = try outbox.append(
                     in: db,
                     NewEvent(type: EventCatalog.reconciliationCompleted, aggregate: run, payload: Array(payload)))
-                try MerchantEventLog.record(event, merchantID: result.merchant, objectID: run, in: db)
+                try MerchantEventLog.record(
+                    event, merchantID: result.merchant, objectID: run, orderID: nil, database: outbox.database, in: db)
                 eventID = event.id
             }
             return Stored(detail: detail, healed: healed, eventID: eventID, superseded: previous)

@@ -33,10 +33,11 @@ public final class WebhookDispatcher: Service, Sendable {
     private let inFlight = InFlight()
     private let stopping = StopFlag()
 
-    /// Creates a dispatcher; `wake` is notified by the local fan-out.
+    /// Creates a dispatcher. It wakes on the database's `webhooksCreated` signal: rung after this process commits
+    /// webhook deliveries and, through the webhook bell it watches while running, after another process does.
     public init(
         outbox: Outbox, secrets: SecretBox, client: HTTPClient, configuration: WorkerConfiguration,
-        wake: ChangeSignal, owner: String, logger: Logger
+        owner: String, logger: Logger
     ) {
         let (database, clock) = (outbox.database, outbox.clock)
         self.database = database
@@ -49,7 +50,7 @@ public final class WebhookDispatcher: Service, Sendable {
         self.client = client
         self.configuration = configuration
         self.clock = clock
-        self.wake = wake
+        self.wake = database.webhooksCreated
         self.owner = owner
         self.logger = logger
     }
@@ -57,6 +58,8 @@ public final class WebhookDispatcher: Service, Sendable {
     /// Sends until graceful shutdown or cancellation.
     public func run() async throws {
         logger.info("webhook dispatcher started")
+        let bell = database.watchWebhookBell()
+        defer { bell.stop() }
         await withGracefulShutdownHandler {
             await loop()
         } onGracefulShutdown: { [stopping, wake] in

@@ -5,27 +5,22 @@ import PayrailCore
 import PayrailSigning
 import PayrailStore
 
-/// The `worker.webhooks` consumer: turns each merchant-visible event into `webhook_delivery` rows — one per
-/// matching endpoint plus the order's `notify_url` — in one transaction, and handles redelivery requests. The
-/// dispatcher sends them.
+/// The `worker.webhooks` consumer: handles redelivery requests, and turns a merchant-visible event it is given into
+/// `webhook_delivery` rows — one per matching endpoint plus the order's `notify_url` — in one transaction, unless
+/// the event has some already. New events get their deliveries in the transaction that appends them
+/// (`MerchantEventLog.record`); this path serves deliveries queued before that, and redeliveries of events that
+/// have none. The dispatcher sends them.
 public final class WebhookFanOut: Sendable {
     private let database: PayrailDatabase
-    private let endpoints: WebhookEndpointRepository
     private let clock: any MillisecondClock
     private let firstDelay: Duration
-    private let wake: ChangeSignal
     private let logger: Logger
 
-    /// Creates the fan-out; `wake` is notified when deliveries are created (the local dispatcher's signal).
-    public init(
-        database: PayrailDatabase, secrets: SecretBox, clock: any MillisecondClock, firstDelay: Duration,
-        wake: ChangeSignal, logger: Logger
-    ) {
+    /// Creates the fan-out. Deliveries it creates ring the database's webhook signal and bell when they commit.
+    public init(database: PayrailDatabase, clock: any MillisecondClock, firstDelay: Duration, logger: Logger) {
         self.database = database
-        self.endpoints = WebhookEndpointRepository(database: database, secrets: secrets, clock: clock)
         self.clock = clock
         self.firstDelay = firstDelay
-        self.wake = wake
         self.logger = logger
     }
 
@@ -52,7 +47,7 @@ public final class WebhookFanOut: Sendable {
     /// Creates the deliveries of an event unless it has some already; returns how many were created.
     @discardableResult
     public func fanOut(eventID: String) async throws -> Int {
-        let (endpoints, firstDelay) = (self.endpoints, self.firstDelay)
+        let (database, firstDelay) = (self.database, self.firstDelay)
         let now = clock.nowMillis()
         let created = try await database.write { db -> Int in
             let existing =
@@ -61,17 +56,16 @@ public final class WebhookFanOut: Sendable {
                     arguments: [eventID]) ?? 0
             if existing > 0 { return 0 }
             return try Self.insertDeliveries(
-                eventID: eventID, endpoints: endpoints, availableAt: now + Int64(firstDelay.milliseconds),
-                nowMillis: now, in: db)
+                eventID: eventID, availableAt: now + Int64(firstDelay.milliseconds), nowMillis: now, in: database,
+                db)
         }
-        if created > 0 { wake.notify() }
         return created
     }
 
     /// Makes an event's finished deliveries (succeeded or dead) for a merchant due again with a fresh schedule, or
     /// creates them when there are none; returns how many are due.
     public func redeliver(eventID: String, merchantID: String) async throws -> Int {
-        let endpoints = self.endpoints
+        let database = self.database
         let now = clock.nowMillis()
         let count = try await database.write { db -> Int in
             let owner = try String.fetchOne(
@@ -84,8 +78,7 @@ public final class WebhookFanOut: Sendable {
                         sql: "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = ? AND merchant_id = ?"),
                     arguments: [eventID, merchantID]) ?? 0
             if existing == 0 {
-                return try Self.insertDeliveries(
-                    eventID: eventID, endpoints: endpoints, availableAt: now, nowMillis: now, in: db)
+                return try Self.insertDeliveries(eventID: eventID, availableAt: now, nowMillis: now, in: database, db)
             }
             try db.cachedStatement(
                 sql: """
@@ -95,15 +88,16 @@ public final class WebhookFanOut: Sendable {
                     WHERE event_id = ? AND merchant_id = ? AND state IN ('succeeded', 'dead')
                     """
             ).execute(arguments: [now, now, eventID, merchantID])
-            return db.changesCount
+            let due = db.changesCount
+            if due > 0 { database.notifyWebhooksAfterCommit(db) }
+            return due
         }
-        if count > 0 { wake.notify() }
         return count
     }
 
     /// Inserts one pending delivery per matching endpoint and one for the order's notify URL.
     static func insertDeliveries(
-        eventID: String, endpoints: WebhookEndpointRepository, availableAt: Int64, nowMillis: Int64, in db: Database
+        eventID: String, availableAt: Int64, nowMillis: Int64, in database: PayrailDatabase, _ db: Database
     ) throws -> Int {
         guard
             let row = try Row.fetchOne(
@@ -114,32 +108,11 @@ public final class WebhookFanOut: Sendable {
                         """),
                 arguments: [eventID])
         else { return 0 }
-        let merchantText: String = row["merchant_id"]
-        let type: String = row["type"]
-        guard let merchant = MerchantID(merchantText) else { return 0 }
-        var targets: [(endpoint: String?, url: String)] = try endpoints.endpoints(
-            merchant: merchant, receiving: type, in: db
-        ).map { (endpoint: Optional($0.id.rawValue), url: $0.url) }
-        let payload: String = row["payload"]
-        if let orderID = orderID(ofPayload: payload),
-            let notify = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT notify_url FROM orders WHERE id = ? AND merchant_id = ?"),
-                arguments: [orderID, merchantText])
-        {
-            targets.append((nil, notify))
-        }
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts, next_attempt_at,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-                """)
-        for target in targets {
-            try insert.execute(arguments: [
-                eventID, merchantText, target.endpoint, target.url, availableAt, nowMillis, nowMillis,
-            ])
-        }
-        return targets.count
+        let created = try WebhookDeliveries.create(
+            eventID: eventID, merchantID: row["merchant_id"], type: row["type"],
+            orderID: orderID(ofPayload: row["payload"]), availableAt: availableAt, nowMillis: nowMillis, in: db)
+        if created > 0 { database.notifyWebhooksAfterCommit(db) }
+        return created
     }
 
     /// The order an event's object belongs to: the object itself for orders, `order_id` for refunds and
