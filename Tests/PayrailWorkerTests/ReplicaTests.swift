@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import PayrailCore
 import PayrailStore
-import PayrailWorker
+@testable import PayrailWorker
 import Testing
 
 /// Several replicas on one database, and the shared provider rate limiter.
@@ -60,6 +60,43 @@ struct ReplicaTests {
             #expect(
                 try await harness.scalar(
                     "SELECT used FROM provider_rate_window WHERE app_id = 'tt_a' AND operation = 'query_refund'") == 1)
+        }
+    }
+
+    @Test func reservedSlotsNeverExceedTheLimitAcrossInstances() async throws {
+        try await WorkerHarness.with { harness in
+            let other = try await WorkerHarness.openOffPool(
+                harness.folder.appendingPathComponent("payrail.sqlite").path, migrate: false)
+            let clock = FixedClock(millis: 1_700_000_000_100)
+            // A limit of 20 reserves 2 slots at a time.
+            let limits = ProviderRateLimits(perSecond: [.queryOrder: 20])
+            #expect(ProviderRateLimiter.batch(limit: 20) == 2)
+            let first = ProviderRateLimiter(database: harness.database, limits: limits, clock: clock)
+            let second = ProviderRateLimiter(database: other, limits: limits, clock: clock)
+            let used = "SELECT used FROM provider_rate_window WHERE app_id = 'tt_a' AND operation = 'query_order'"
+            // Three calls of the first instance: two reservations (4 slots), one slot left in its hand.
+            for _ in 0..<3 { #expect(try await first.tryAcquire(appID: "tt_a", operation: .queryOrder) == 0) }
+            #expect(try await harness.scalar(used) == 4)
+            // The second instance takes turns with the first until the window is spent.
+            var granted = 3
+            var refusedBoth = false
+            for _ in 0..<20 {
+                let a = try await first.tryAcquire(appID: "tt_a", operation: .queryOrder)
+                let b = try await second.tryAcquire(appID: "tt_a", operation: .queryOrder)
+                granted += (a == 0 ? 1 : 0) + (b == 0 ? 1 : 0)
+                if a > 0, b > 0 {
+                    refusedBoth = true
+                    #expect(a == 900 && b == 900, "the wait runs to the next window")
+                    break
+                }
+            }
+            #expect(refusedBoth)
+            #expect(try await harness.scalar(used) == 20, "the database counts every reserved slot")
+            #expect(granted <= 20 && granted >= 19, "all reserved slots but at most one left in a hand are spent")
+            // The next window starts afresh; slots left from the old one are not spent in it.
+            clock.advance(by: 1000)
+            #expect(try await second.tryAcquire(appID: "tt_a", operation: .queryOrder) == 0)
+            #expect(try await harness.scalar(used) == 2)
         }
     }
 
