@@ -13,9 +13,11 @@ reaching the merchant; p50 and p99.
 import base64
 import hashlib
 import hmac
+import http.client
 import http.server
 import json
 import os
+import queue
 import random
 import socket
 import sqlite3
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -32,6 +35,7 @@ REPLICAS = int(os.environ.get("REPLICAS", "1"))
 ORDERS = int(os.environ.get("ORDERS", "300"))
 RATE = float(os.environ.get("RATE", "200"))
 LATENCY_ORDERS = int(os.environ.get("LATENCY_ORDERS", "1000"))
+PAYERS = int(os.environ.get("PAYERS", "8"))  # threads paying through the sandbox in the latency phase
 APPS = [{"app_id": f"tt_bench{i}", "salt": f"bench_salt{i}", "token": f"bench_token{i}",
          "merchant_id": f"70000000{i:02d}"} for i in range(int(os.environ.get("APPS", "4")))]
 KEY = ("bench", os.urandom(32))
@@ -207,7 +211,7 @@ def try_get(url):
 def throughput():
     db, site, _, _, processes, accounts = stack("throughput", auto_pay=True)
     try:
-        before = [cpu_seconds(proc) for proc in processes]
+        before = cpu_snapshot(processes)
         start = time.time()
         ids = insert_orders(db, accounts, ORDERS, site.base + "/hooks/notify")
         wait(lambda: len(site.paid_at) >= len(ids))
@@ -226,12 +230,25 @@ def cpu_seconds(process):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def own_cpu_seconds():
+    """User + system CPU seconds of this process: the load driver and the merchant's webhook endpoint."""
+    times = os.times()
+    return times.user + times.system
+
+
 def cpu_report(processes, before, payments):
-    """CPU milliseconds per payment of each process (sandbox, ingester, workers) since `before`."""
+    """CPU milliseconds per payment of each process (sandbox, ingester, workers, and this bench process: driver
+    and merchant endpoint) since `before` (taken with `cpu_snapshot`)."""
     names = ["ingester", "sandbox"] + [f"worker{i + 1}" for i in range(REPLICAS)]
     parts = [f"{name} {(cpu_seconds(proc) - was) * 1000 / payments:.2f}"
              for name, proc, was in zip(names, processes, before)]
+    parts.append(f"bench driver+merchant {(own_cpu_seconds() - before[-1]) * 1000 / payments:.2f}")
     return "CPU ms per payment: " + ", ".join(parts)
+
+
+def cpu_snapshot(processes):
+    """CPU seconds so far of every child process, then of this process."""
+    return [cpu_seconds(proc) for proc in processes] + [own_cpu_seconds()]
 
 
 def stop(processes):
@@ -265,25 +282,45 @@ def latency():
         rows = wait(awaiting)
         random.shuffle(rows)
         time.sleep(1)  # let the order.awaiting_payment webhooks drain
-        before = [cpu_seconds(proc) for proc in processes]
+        before = cpu_snapshot(processes)
         interval = 1.0 / RATE
         start = time.time()
 
-        def pay(provider_id):
-            request = urllib.request.Request(sandbox + f"/sandbox/orders/{provider_id}/pay", data=b'{"way":1}',
-                                             headers={"Content-Type": "application/json"})
-            urllib.request.urlopen(request, timeout=30).read()
+        # A few payer threads on kept-alive connections: a thread and a TCP connection per payment would make the
+        # load generator (and the sandbox accepting connections) a large share of the machine it measures.
+        jobs = queue.Queue()
+        host, port = urllib.parse.urlsplit(sandbox).hostname, urllib.parse.urlsplit(sandbox).port
 
-        threads = []
+        def payer():
+            connection = None
+            while (provider_id := jobs.get()) is not None:
+                for attempt in range(3):
+                    try:
+                        connection = connection or http.client.HTTPConnection(host, port, timeout=30)
+                        connection.request("POST", f"/sandbox/orders/{provider_id}/pay", body=b'{"way":1}',
+                                           headers={"Content-Type": "application/json"})
+                        response = connection.getresponse()
+                        response.read()
+                        if response.status != 200:
+                            raise SystemExit(f"sandbox pay answered {response.status}")
+                        break
+                    except (OSError, http.client.HTTPException):
+                        connection = None
+                        if attempt == 2:
+                            raise
+
+        payers = [threading.Thread(target=payer, daemon=True) for _ in range(PAYERS)]
+        for thread in payers:
+            thread.start()
         for index, (_, provider_id) in enumerate(rows):
             delay = start + index * interval - time.time()
             if delay > 0:
                 time.sleep(delay)
-            thread = threading.Thread(target=pay, args=(provider_id,))
-            thread.start()
-            threads.append(thread)
+            jobs.put(provider_id)
         offered = len(rows) / (time.time() - start)
-        for thread in threads:
+        for _ in payers:
+            jobs.put(None)
+        for thread in payers:
             thread.join()
         wait(lambda: len(site.paid_at) >= len(ids))
         sent = wait(lambda: (lambda found: found if len(found) >= len(ids) else None)(callback_sent_at(sandbox_db)))
