@@ -16,6 +16,8 @@ public final class PayrailDatabase: Sendable {
     let wakeFile: WakeFile
     /// Whether the writer's current transaction already has its after-commit wake-up hook.
     let wakeRegistered = Locked(false)
+    /// This process's one watcher on the outbox bell, shared by its consumer runners, and how many share it.
+    private let outboxWatch = Locked<(watcher: WakeWatcher?, shares: Int)>((nil, 0))
     /// Notified after this process committed webhook deliveries (see `notifyWebhooksAfterCommit`), and by the
     /// watcher `watchWebhookBell()` starts when another process did.
     public let webhooksCreated: ChangeSignal
@@ -58,6 +60,30 @@ public final class PayrailDatabase: Sendable {
             onRollback: { [self] _ in webhookBellRegistered.withLock { $0 = false } })
     }
 
+    /// A share of the process's watcher on the outbox bell, which notifies `changes` when another process commits
+    /// outbox work: the first share starts it, stopping the last one stops it. Runners in one process wait on the
+    /// same signal, so one watcher wakes them all.
+    public func shareOutboxBellWatcher() -> WakeWatcherShare {
+        outboxWatch.withLock { state in
+            if state.watcher == nil { state.watcher = WakeWatcher(databasePath: settings.path, signal: changes) }
+            state.shares += 1
+        }
+        return WakeWatcherShare { [outboxWatch] in
+            let last = outboxWatch.withLock { state -> WakeWatcher? in
+                state.shares -= 1
+                guard state.shares == 0 else { return nil }
+                defer { state.watcher = nil }
+                return state.watcher
+            }
+            last?.stop()
+        }
+    }
+
+    /// How many shares of the outbox bell watcher are held, and whether it runs (for tests).
+    var outboxWatcherState: (shares: Int, running: Bool) {
+        outboxWatch.withLock { ($0.shares, $0.watcher?.isActive ?? false) }
+    }
+
     /// Starts a watcher that notifies `webhooksCreated` when another process rings the webhook bell (the webhook
     /// dispatcher runs one); `stop()` it when done.
     public func watchWebhookBell() -> WakeWatcher {
@@ -82,5 +108,23 @@ public final class PayrailDatabase: Sendable {
     /// Throws `schema_behind` / `schema_ahead` unless the schema is exactly what this binary expects.
     public func verifySchema(migrations: [Migration] = PayrailMigrations.all) throws {
         try SchemaCheck(migrations: migrations).verify(pool)
+    }
+}
+
+/// One holder's share of a shared watcher; `stop()` (or releasing the share) gives it back once.
+public final class WakeWatcherShare: Sendable {
+    private let release: Locked<(@Sendable () -> Void)?>
+
+    init(release: @escaping @Sendable () -> Void) { self.release = Locked(release) }
+
+    deinit { stop() }
+
+    /// Gives the share back (only the first call counts).
+    public func stop() {
+        let release = self.release.withLock { release in
+            defer { release = nil }
+            return release
+        }
+        release?()
     }
 }

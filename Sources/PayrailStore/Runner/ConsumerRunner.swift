@@ -26,21 +26,34 @@ public final class ConsumerRunner: Service, Sendable {
     private let logger: Logger
     private let handler: OutboxHandler
     private let watcher: WakeWatcher?
+    private let sharedWatcher: WakeWatcherShare?
     private let stopping = Locked(false)
 
-    /// Creates a runner on the SQLite outbox; it also watches the database for other processes' writes.
+    /// Creates a runner on the SQLite outbox; it also watches the database for other processes' writes (through the
+    /// watcher all runners of the process share).
     public convenience init(
         outbox: Outbox, configuration: ConsumerConfiguration, logger: Logger, handler: @escaping OutboxHandler
     ) {
         self.init(
             backend: outbox, changes: outbox.database.changes, clock: outbox.clock, configuration: configuration,
-            logger: logger, watchedDatabasePath: outbox.database.settings.path, handler: handler)
+            logger: logger, watcher: nil, sharedWatcher: outbox.database.shareOutboxBellWatcher(), handler: handler)
     }
 
     /// Creates a runner on any backend, woken by `changes` (and, for SQLite, by a watch on the database file).
-    public init(
+    public convenience init(
         backend: any OutboxBackend, changes: ChangeSignal, clock: any MillisecondClock,
         configuration: ConsumerConfiguration, logger: Logger, watchedDatabasePath: String? = nil,
+        handler: @escaping OutboxHandler
+    ) {
+        self.init(
+            backend: backend, changes: changes, clock: clock, configuration: configuration, logger: logger,
+            watcher: watchedDatabasePath.map { WakeWatcher(databasePath: $0, signal: changes) }, sharedWatcher: nil,
+            handler: handler)
+    }
+
+    private init(
+        backend: any OutboxBackend, changes: ChangeSignal, clock: any MillisecondClock,
+        configuration: ConsumerConfiguration, logger: Logger, watcher: WakeWatcher?, sharedWatcher: WakeWatcherShare?,
         handler: @escaping OutboxHandler
     ) {
         self.backend = backend
@@ -51,11 +64,13 @@ public final class ConsumerRunner: Service, Sendable {
         logger[metadataKey: "consumer"] = "\(configuration.consumer)"
         self.logger = logger
         self.handler = handler
-        self.watcher = watchedDatabasePath.map { WakeWatcher(databasePath: $0, signal: changes) }
+        self.watcher = watcher
+        self.sharedWatcher = sharedWatcher
     }
 
     deinit {
         watcher?.stop()
+        sharedWatcher?.stop()
     }
 
     /// Claims and handles until graceful shutdown or cancellation.

@@ -114,6 +114,32 @@ struct ConsumerRunnerTests {
         }
     }
 
+    @Test func runnersOfOneProcessShareOneWatcherOnTheWakeFile() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        let producerSide = makeOutbox(try await file.open(migrate: false))
+        let first = database.shareOutboxBellWatcher()
+        let second = database.shareOutboxBellWatcher()
+        #expect(database.outboxWatcherState.shares == 2)
+        #expect(database.outboxWatcherState.running)
+        first.stop()
+        first.stop()
+        #expect(database.outboxWatcherState.shares == 1, "a share is given back once")
+        try await Task.sleep(for: .milliseconds(200))
+        let seen = database.changes.generation
+        _ = try await producerSide.append([orderCreated("shared")])
+        await database.changes.wait(since: seen, timeout: .seconds(30))
+        #expect(database.changes.generation != seen, "the remaining share still hears the other process")
+        second.stop()
+        #expect(database.outboxWatcherState.shares == 0)
+        #expect(!database.outboxWatcherState.running)
+        // A new share starts a new watcher.
+        let third = database.shareOutboxBellWatcher()
+        #expect(database.outboxWatcherState.running)
+        third.stop()
+    }
+
     @Test func failuresAreRetriedWithBackoffThenDeadLettered() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
