@@ -54,9 +54,11 @@ public final class ConnectorDirectory: Sendable {
         return account
     }
 
-    /// A connector for an order's account.
-    public func connector(for order: Order) async throws -> AccountConnector {
-        let account = try await account(for: order)
+    /// A connector for an order's account (`account`, when the caller has just looked it up with
+    /// `account(for:)`).
+    public func connector(for order: Order, account known: ChannelAccount? = nil) async throws -> AccountConnector {
+        let account: ChannelAccount
+        if let known { account = known } else { account = try await self.account(for: order) }
         guard account.provider == .douyin else {
             throw WorkerFailure.permanent(
                 "unsupported_provider", "provider \(account.provider.rawValue) is not supported")

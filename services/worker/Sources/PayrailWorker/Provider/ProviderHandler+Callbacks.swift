@@ -58,7 +58,9 @@ extension ProviderHandler {
         }
         let final: Bool
         switch callback.kind {
-        case "payment": final = try await confirmOrder(order.id, closing: false, evenIfClosed: true)
+        case "payment":
+            final = try await confirmOrder(
+                order.id, closing: false, evenIfClosed: true, known: (order: order, account: account))
         case "refund": final = try await confirmApplication(.refund, objectID)
         default: final = try await confirmApplication(.settlement, objectID)
         }

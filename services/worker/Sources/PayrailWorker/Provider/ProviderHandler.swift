@@ -162,16 +162,20 @@ public final class ProviderHandler: Sendable {
     /// Queries the provider about an order and applies the answer; returns whether the order needs no more
     /// polling. `closing` (a close request) closes an order the provider reports unpaid even before expiry.
     /// `evenIfClosed` (a callback) still asks about a closed or failed order: a late payment is recorded (and
-    /// flagged), never ignored.
-    func confirmOrder(_ id: OrderID, closing: Bool, evenIfClosed: Bool = false) async throws -> Bool {
-        let order = try await orders.get(id)
+    /// flagged), never ignored. `known` is the order and its account when the caller has just read them (a
+    /// callback: the apply re-reads the order in its own transaction anyway).
+    func confirmOrder(
+        _ id: OrderID, closing: Bool, evenIfClosed: Bool = false, known: (order: Order, account: ChannelAccount)? = nil
+    ) async throws -> Bool {
+        let order: Order
+        if let known { order = known.order } else { order = try await orders.get(id) }
         switch order.status {
         case .paid, .partiallyRefunded, .refunded: return true
         case .failed, .closed: if !evenIfClosed { return true }
         case .created, .awaitingPayment: break
         }
         let expired = nowMillis >= order.expiresAtMillis
-        let account = try await directory.connector(for: order)
+        let account = try await directory.connector(for: order, account: known?.account)
         let lookup = try await account.connector.queryOrder(orderNumber: order.outOrderNo)
         switch lookup {
         case .found(let result):
