@@ -77,6 +77,37 @@ struct DomainWebhookTests {
         #expect(try await fixture.count("webhook_delivery") == 3)
     }
 
+    @Test func aWebhookBodyCarriesTheObjectsCurrentStateOrElseThePayload() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let order = try await fixture.paidOrder(700)
+        let (created, other, missing) = try await fixture.database.write { db -> ([UInt8]?, [UInt8]?, [UInt8]?) in
+            let createdID = try String.fetchOne(
+                db, sql: "SELECT id FROM event WHERE type = 'order.created' AND aggregate = ?",
+                arguments: [order.id.rawValue])!
+            let run = try fixture.outbox.append(
+                in: db, NewEvent(type: "reconciliation.completed", aggregate: "rec_run1", json: #"{"lines":3}"#))
+            return (
+                try WebhookDeliveries.body(eventID: createdID, in: db),
+                try WebhookDeliveries.body(eventID: run.id, in: db),
+                try WebhookDeliveries.body(eventID: "no-such-event", in: db)
+            )
+        }
+        let body = try #require(created.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] })
+        #expect(body["type"] as? String == "order.created")
+        #expect(body["created"] is Int)
+        let data = try #require(body["data"] as? [String: Any])
+        // The order.created event's webhook shows the order as it is now: paid.
+        #expect(data["id"] as? String == order.id.rawValue)
+        #expect(data["status"] as? String == "paid")
+        let payloadBody = try #require(other.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] })
+        #expect((payloadBody["data"] as? [String: Any])?["lines"] as? Int == 3)
+        #expect(missing == nil)
+        // Keys are sorted, so the signed bytes are stable.
+        let text = String(decoding: try #require(created), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"created":"#))
+    }
+
     @Test func anotherProcesssWebhookDeliveriesRingTheBell() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PayrailCore
 
@@ -62,5 +63,47 @@ public enum WebhookDeliveries {
             ])
         }
         return targets.count
+    }
+}
+
+extension WebhookDeliveries {
+    /// A webhook's body, read in one transaction: `{"id", "type", "created" (Unix ms), "data"}` where `data` is the
+    /// current state of the order, refund or settlement the event is about (its aggregate), as the merchant API
+    /// shows it, or the event's payload for other objects and objects no longer stored. Nil when the event is gone.
+    public static func body(eventID: String, in db: Database) throws -> [UInt8]? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT type, aggregate, payload, occurred_at FROM event WHERE id = ?"),
+                arguments: [eventID])
+        else { return nil }
+        let aggregate: String = row["aggregate"]
+        let data: Any
+        if let current = try currentState(of: aggregate, in: db) {
+            data = current
+        } else {
+            let payload: String = row["payload"]
+            data = try JSONSerialization.jsonObject(with: Data(payload.utf8), options: [.fragmentsAllowed])
+        }
+        let type: String = row["type"]
+        let occurredAt: Int64 = row["occurred_at"]
+        var body: [UInt8] = []
+        try JSONText.write(["id": eventID, "type": type, "created": occurredAt, "data": data], to: &body)
+        return body
+    }
+
+    /// The merchant-facing state of an order, refund or settlement by id, if it is one and still stored.
+    static func currentState(of id: String, in db: Database) throws -> [String: Any]? {
+        do {
+            if let order = OrderID(id) { return try OrderRepository.fetch(order, in: db).jsonObject }
+            if let refund = RefundID(id) {
+                return try ApplicationEngine.fetch(.refund, id: refund.rawValue, in: db).jsonObject
+            }
+            if let settlement = SettlementID(id) {
+                return try ApplicationEngine.fetch(.settlement, id: settlement.rawValue, in: db).jsonObject
+            }
+        } catch let error as DomainError where error.code == "not_found" {
+            return nil
+        }
+        return nil
     }
 }

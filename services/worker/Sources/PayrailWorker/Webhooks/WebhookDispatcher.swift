@@ -19,9 +19,6 @@ import ServiceLifecycle
 public final class WebhookDispatcher: Service, Sendable {
     private let database: PayrailDatabase
     private let merchants: MerchantRepository
-    private let orders: OrderRepository
-    private let refunds: RefundRepository
-    private let settlements: SettlementRepository
     private let endpoints: WebhookEndpointRepository
     private let secrets: SecretBox
     private let client: HTTPClient
@@ -41,9 +38,6 @@ public final class WebhookDispatcher: Service, Sendable {
     ) {
         let (database, clock) = (outbox.database, outbox.clock)
         self.database = database
-        self.orders = OrderRepository(database: database, outbox: outbox)
-        self.refunds = RefundRepository(database: database, outbox: outbox)
-        self.settlements = SettlementRepository(database: database, outbox: outbox)
         self.merchants = MerchantRepository(database: database, clock: clock)
         self.endpoints = WebhookEndpointRepository(database: database, secrets: secrets, clock: clock)
         self.secrets = secrets
@@ -217,47 +211,10 @@ public final class WebhookDispatcher: Service, Sendable {
         await finish(delivery, status: status, latency: latency, error: failure, giveUp: false)
     }
 
-    /// The webhook body: `{"id", "type", "created" (Unix ms), "data"}` where `data` is the object's current state
-    /// (order, refund or settlement, as the merchant API shows it), or the event's payload for other objects.
+    /// The webhook body (one read; see `WebhookDeliveries.body`): the event with the current state of its order,
+    /// refund or settlement.
     func body(eventID: String) async throws -> [UInt8]? {
-        let stored = try await database.read { db -> (type: String, payload: String, occurredAt: Int64)? in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT type, payload, occurred_at FROM event WHERE id = ?"),
-                arguments: [eventID]
-            )
-            .map { ($0["type"], $0["payload"], $0["occurred_at"]) }
-        }
-        guard let stored else { return nil }
-        var data = try JSONSerialization.jsonObject(with: Data(stored.payload.utf8), options: [.fragmentsAllowed])
-        if let snapshot = data as? [String: Any], let current = try await currentState(of: snapshot) {
-            data = current
-        }
-        let object: [String: Any] = ["id": eventID, "type": stored.type, "created": stored.occurredAt, "data": data]
-        var body: [UInt8] = []
-        try JSONText.write(object, to: &body)
-        return body
-    }
-
-    /// The object's current state, for orders, refunds and settlements that still exist.
-    func currentState(of snapshot: [String: Any]) async throws -> [String: Any]? {
-        guard let kind = snapshot["object"] as? String, let id = snapshot["id"] as? String else { return nil }
-        do {
-            switch kind {
-            case "order":
-                guard let id = OrderID(id) else { return nil }
-                return try await orders.get(id).jsonObject
-            case "refund":
-                guard let id = RefundID(id) else { return nil }
-                return try await refunds.get(id).jsonObject
-            case "settlement":
-                guard let id = SettlementID(id) else { return nil }
-                return try await settlements.get(id).jsonObject
-            default:
-                return nil
-            }
-        } catch let error as DomainError where error.code == "not_found" {
-            return nil
-        }
+        try await database.read { db in try WebhookDeliveries.body(eventID: eventID, in: db) }
     }
 
     private func signingSecrets(_ delivery: ClaimedWebhook) async throws -> [WebhookSecret] {
