@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PayrailCore
 
 @Suite("Money, identifiers and China time")
@@ -16,10 +17,12 @@ struct MoneyIdentifierTimeTests {
 
     @Test func ledgerRefusesUnbalancedTransactions() {
         #expect(throws: DomainError.self) {
-            try LedgerTransaction(kind: "x", entries: [
-                LedgerEntry(account: .providerClearing, amount: .fen(10)),
-                LedgerEntry(account: .merchantPending, amount: .fen(-9)),
-            ])
+            try LedgerTransaction(
+                kind: "x",
+                entries: [
+                    LedgerEntry(account: .providerClearing, amount: .fen(10)),
+                    LedgerEntry(account: .merchantPending, amount: .fen(-9)),
+                ])
         }
         #expect(throws: DomainError.self) { try Postings.payment(.fen(0)) }
         for code in ["provider_clearing", "merchant_pending", "merchant_available", "platform_fee", "receiver:69"] {
@@ -53,5 +56,30 @@ struct MoneyIdentifierTimeTests {
         #expect(ChinaTime.parseDateTime("2025-02-30 00:00:00") == nil)
         #expect(ChinaTime.parseDateTime("yesterday") == nil)
         #expect(ChinaTime.interval(ofBillDate: "2025112") == nil)
+    }
+
+    @Test func chinaTimeFormattingAgreesWithFoundationsCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.timeZone = calendar.timeZone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        // Midnight edges in UTC+8, leap days, century years, fractions of a second, and instants before 1970.
+        var instants: [TimeInterval] = [
+            0, -1, -0.5, 1_763_740_799, 1_763_740_800, 1_763_740_799.999, 951_753_600, 951_840_000, 4_107_456_000,
+            -2_208_988_800, 1_709_136_000, 1_709_222_399,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            instants.append(TimeInterval(Int64.random(in: -2_500_000_000...7_000_000_000, using: &generator)))
+        }
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            let expected = formatter.string(from: date)
+            #expect(ChinaTime.formatDateTime(date) == expected, "at \(seconds)")
+            #expect(ChinaTime.billDate(of: date) == expected.prefix(10).replacingOccurrences(of: "-", with: ""))
+        }
     }
 }
