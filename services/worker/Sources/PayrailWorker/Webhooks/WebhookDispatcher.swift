@@ -95,7 +95,10 @@ public final class WebhookDispatcher: Service, Sendable {
                 }
                 if claimed.count == free, free > 0 { continue }
                 if isStopping { break }
-                await wake.wait(since: seen, timeout: await idleTimeout())
+                // Having just claimed, the attempts ring `wake` when they finish, and the loop claims again then:
+                // only an idle loop needs the next due time (one read) to sleep exactly until it.
+                let timeout = claimed.isEmpty ? await idleTimeout() : configuration.idlePoll
+                await wake.wait(since: seen, timeout: timeout)
             }
         }
     }
