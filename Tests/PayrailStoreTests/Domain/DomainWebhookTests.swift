@@ -108,6 +108,47 @@ struct DomainWebhookTests {
         #expect(text.hasPrefix(#"{"created":"#))
     }
 
+    @Test func preparingADeliveryReadsItsBodyAndTheSecretsThatSignIt() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let endpoints = WebhookEndpointRepository(
+            database: fixture.database, secrets: DomainFixture.secrets, clock: fixture.clock)
+        let hook = try await endpoints.create(
+            merchant: fixture.merchant, NewWebhookEndpoint(url: "https://shop.example/hooks", eventTypes: ["*"]))
+        let rotated = try await endpoints.rotateSecret(
+            merchant: fixture.merchant, id: hook.endpoint.id, grace: .seconds(60))
+        let merchantSecret = try await fixture.merchants.webhookSecret(
+            of: fixture.merchant, secrets: DomainFixture.secrets)
+        let order = try await fixture.order(900)
+        let eventID = try await fixture.database.read { db in
+            try String.fetchOne(db, sql: "SELECT id FROM event WHERE aggregate = ?", arguments: [order.id.rawValue])!
+        }
+        let merchant = fixture.merchant.rawValue
+        let now = fixture.clock.nowMillis()
+        func prepare(_ endpoint: String?, at millis: Int64, event: String? = nil) async throws
+            -> (body: [UInt8], secrets: [String])?
+        {
+            try await fixture.database.read { db in
+                try WebhookDeliveries.prepare(
+                    eventID: event ?? eventID, merchantID: merchant, endpointID: endpoint,
+                    secrets: DomainFixture.secrets, nowMillis: millis, in: db
+                ).map { ($0.body, $0.secrets.map(\.revealed)) }
+            }
+        }
+        // The endpoint during its rotation's grace period: both secrets, the new one first.
+        let during = try #require(try await prepare(hook.endpoint.id.rawValue, at: now))
+        #expect(during.secrets == [rotated.secret.revealed, hook.secret.revealed])
+        let expected = try await fixture.database.read { db in try WebhookDeliveries.body(eventID: eventID, in: db) }
+        #expect(during.body == expected)
+        #expect(try await prepare(hook.endpoint.id.rawValue, at: now + 61_000)?.secrets == [rotated.secret.revealed])
+        // A notify_url delivery is signed with the merchant's default secret.
+        #expect(try await prepare(nil, at: now)?.secrets == [merchantSecret.revealed])
+        // A gone event is nil; a deleted endpoint is not_found.
+        #expect(try await prepare(nil, at: now, event: "gone") == nil)
+        _ = try await endpoints.delete(merchant: fixture.merchant, id: hook.endpoint.id)
+        await #expect(throws: DomainError.self) { _ = try await prepare(hook.endpoint.id.rawValue, at: now) }
+    }
+
     @Test func anotherProcesssWebhookDeliveriesRingTheBell() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }

@@ -49,16 +49,24 @@ public final class MerchantRepository: Sendable {
 
     /// Opens a merchant's default webhook secret, to sign deliveries to its notify URLs. Handle as a secret.
     public func webhookSecret(of id: MerchantID, secrets: SecretBox) async throws -> WebhookSecret {
-        let sealed = try await database.read { db -> SealedSecret in
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT webhook_secret_key_id, webhook_secret_box FROM merchant WHERE id = ?"),
-                    arguments: [id.rawValue])
-            else { throw DomainFailures.notFound("merchant", id.rawValue) }
-            return SealedSecret(keyID: row["webhook_secret_key_id"], box: row["webhook_secret_box"])
-        }
-        return try WebhookSecret(try secrets.open(sealed, context: Self.webhookSecretContext(id)))
+        let sealed = try await database.read { db in try Self.sealedWebhookSecret(of: id, in: db) }
+        return try Self.openWebhookSecret(sealed, of: id, secrets: secrets)
+    }
+
+    /// A merchant's sealed default webhook secret, inside a transaction; `not_found` when unknown.
+    static func sealedWebhookSecret(of id: MerchantID, in db: Database) throws -> SealedSecret {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT webhook_secret_key_id, webhook_secret_box FROM merchant WHERE id = ?"),
+                arguments: [id.rawValue])
+        else { throw DomainFailures.notFound("merchant", id.rawValue) }
+        return SealedSecret(keyID: row["webhook_secret_key_id"], box: row["webhook_secret_box"])
+    }
+
+    /// Opens a merchant's sealed default webhook secret.
+    static func openWebhookSecret(_ sealed: SealedSecret, of id: MerchantID, secrets: SecretBox) throws -> WebhookSecret
+    {
+        try WebhookSecret(try secrets.open(sealed, context: webhookSecretContext(id)))
     }
 
     /// The associated data binding a merchant's sealed webhook secret to its row.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PayrailCore
+import PayrailSigning
 
 /// The merchant's own event log: which outbox events a merchant sees, and the webhooks that tell the merchant.
 /// Both are written in the transaction that appends the event, so `GET /v1/events` never misses one and never
@@ -89,6 +90,27 @@ extension WebhookDeliveries {
         var body: [UInt8] = []
         try JSONText.write(["id": eventID, "type": type, "created": occurredAt, "data": data], to: &body)
         return body
+    }
+
+    /// What one delivery attempt sends, read in one transaction: the body (see `body(eventID:in:)`) and the secrets
+    /// that sign it — the endpoint's current secret and, during a rotation's grace period, its previous one, or the
+    /// merchant's default secret for a `notify_url` delivery (`endpointID` nil). Nil when the event is gone;
+    /// `not_found` when the endpoint was deleted (or the merchant is unknown). Handle the secrets as secrets.
+    public static func prepare(
+        eventID: String, merchantID: String, endpointID: String?, secrets: SecretBox, nowMillis: Int64,
+        in db: Database
+    ) throws -> (body: [UInt8], secrets: [WebhookSecret])? {
+        guard let body = try body(eventID: eventID, in: db) else { return nil }
+        if let endpointID {
+            guard let id = WebhookEndpointID(endpointID) else {
+                throw DomainFailures.notFound("webhook endpoint", endpointID)
+            }
+            let sealed = try WebhookEndpointRepository.sealedSigningSecrets(of: id, nowMillis: nowMillis, in: db)
+            return (body, try WebhookEndpointRepository.openSigningSecrets(sealed, of: id, secrets: secrets))
+        }
+        guard let merchant = MerchantID(merchantID) else { throw DomainFailures.notFound("merchant", merchantID) }
+        let sealed = try MerchantRepository.sealedWebhookSecret(of: merchant, in: db)
+        return (body, [try MerchantRepository.openWebhookSecret(sealed, of: merchant, secrets: secrets)])
     }
 
     /// The merchant-facing state of an order, refund or settlement by id, if it is one and still stored.

@@ -111,21 +111,37 @@ public final class WebhookEndpointRepository: Sendable {
     /// while its grace period lasts. Handle as secrets. A deleted endpoint has none (`not_found`).
     public func signingSecrets(of id: WebhookEndpointID) async throws -> [WebhookSecret] {
         let now = clock.nowMillis()
-        let sealed = try await database.read { db -> [SealedSecret] in
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM webhook_endpoint WHERE id = ? AND deleted_at IS NULL"),
-                    arguments: [id.rawValue])
-            else { throw DomainFailures.notFound("webhook endpoint", id.rawValue) }
-            var found = [SealedSecret(keyID: row["secret_key_id"], box: row["secret_box"])]
-            if let expires: Int64 = row["previous_secret_expires_at"], expires > now,
-                let keyID: String = row["previous_secret_key_id"], let box: String = row["previous_secret_box"]
-            {
-                found.append(SealedSecret(keyID: keyID, box: box))
-            }
-            return found
+        let sealed = try await database.read { db in try Self.sealedSigningSecrets(of: id, nowMillis: now, in: db) }
+        return try Self.openSigningSecrets(sealed, of: id, secrets: secrets)
+    }
+
+    /// An endpoint's sealed signing secrets at `nowMillis` (current first, then the previous one during its grace
+    /// period), inside a transaction; `not_found` for a deleted or unknown endpoint.
+    static func sealedSigningSecrets(
+        of id: WebhookEndpointID, nowMillis: Int64, in db: Database
+    ) throws -> [SealedSecret] {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT secret_key_id, secret_box, previous_secret_key_id, previous_secret_box,
+                            previous_secret_expires_at
+                        FROM webhook_endpoint WHERE id = ? AND deleted_at IS NULL
+                        """),
+                arguments: [id.rawValue])
+        else { throw DomainFailures.notFound("webhook endpoint", id.rawValue) }
+        var found = [SealedSecret(keyID: row[0], box: row[1])]
+        if let expires: Int64 = row[4], expires > nowMillis, let keyID: String = row[2], let box: String = row[3] {
+            found.append(SealedSecret(keyID: keyID, box: box))
         }
-        return try sealed.map { try WebhookSecret(try secrets.open($0, context: Self.context(id))) }
+        return found
+    }
+
+    /// Opens an endpoint's sealed signing secrets.
+    static func openSigningSecrets(
+        _ sealed: [SealedSecret], of id: WebhookEndpointID, secrets: SecretBox
+    ) throws -> [WebhookSecret] {
+        try sealed.map { try WebhookSecret(try secrets.open($0, context: context(id))) }
     }
 
     /// The associated data binding a sealed endpoint secret to its row.

@@ -18,8 +18,6 @@ import ServiceLifecycle
 /// timeout); a delivery interrupted by a crash is taken again when its lease runs out.
 public final class WebhookDispatcher: Service, Sendable {
     private let database: PayrailDatabase
-    private let merchants: MerchantRepository
-    private let endpoints: WebhookEndpointRepository
     private let secrets: SecretBox
     private let client: HTTPClient
     private let configuration: WorkerConfiguration
@@ -38,8 +36,6 @@ public final class WebhookDispatcher: Service, Sendable {
     ) {
         let (database, clock) = (outbox.database, outbox.clock)
         self.database = database
-        self.merchants = MerchantRepository(database: database, clock: clock)
-        self.endpoints = WebhookEndpointRepository(database: database, secrets: secrets, clock: clock)
         self.secrets = secrets
         self.client = client
         self.configuration = configuration
@@ -169,11 +165,11 @@ public final class WebhookDispatcher: Service, Sendable {
         var metadata: Logger.Metadata = ["event.id": "\(delivery.eventID)", "webhook.delivery": "\(delivery.id)"]
         let prepared: (body: [UInt8], secrets: [WebhookSecret])
         do {
-            guard let body = try await body(eventID: delivery.eventID) else {
+            guard let found = try await prepare(delivery) else {
                 await finish(delivery, status: nil, latency: 0, error: "event no longer stored", giveUp: true)
                 return
             }
-            prepared = (body, try await signingSecrets(delivery))
+            prepared = found
         } catch let error as DomainError where error.code == "not_found" {
             await finish(delivery, status: nil, latency: 0, error: "endpoint removed: \(error.message)", giveUp: true)
             return
@@ -214,23 +210,15 @@ public final class WebhookDispatcher: Service, Sendable {
         await finish(delivery, status: status, latency: latency, error: failure, giveUp: false)
     }
 
-    /// The webhook body (one read; see `WebhookDeliveries.body`): the event with the current state of its order,
-    /// refund or settlement.
-    func body(eventID: String) async throws -> [UInt8]? {
-        try await database.read { db in try WebhookDeliveries.body(eventID: eventID, in: db) }
-    }
-
-    private func signingSecrets(_ delivery: ClaimedWebhook) async throws -> [WebhookSecret] {
-        if let endpoint = delivery.endpointID {
-            guard let id = WebhookEndpointID(endpoint) else {
-                throw DomainError("not_found", "endpoint id '\(endpoint)' is malformed")
-            }
-            return try await endpoints.signingSecrets(of: id)
+    /// The body and signing secrets of a delivery, in one read (see `WebhookDeliveries.prepare`); nil when the
+    /// event is gone, `not_found` when the endpoint was deleted.
+    func prepare(_ delivery: ClaimedWebhook) async throws -> (body: [UInt8], secrets: [WebhookSecret])? {
+        let (secrets, now) = (self.secrets, clock.nowMillis())
+        return try await database.read { db in
+            try WebhookDeliveries.prepare(
+                eventID: delivery.eventID, merchantID: delivery.merchantID, endpointID: delivery.endpointID,
+                secrets: secrets, nowMillis: now, in: db)
         }
-        guard let merchant = MerchantID(delivery.merchantID) else {
-            throw DomainError("not_found", "merchant id '\(delivery.merchantID)' is malformed")
-        }
-        return [try await merchants.webhookSecret(of: merchant, secrets: secrets)]
     }
 
     /// Records the attempt and moves the delivery on: succeeded, pending at its next scheduled time, or dead.
