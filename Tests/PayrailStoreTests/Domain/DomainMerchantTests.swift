@@ -114,4 +114,33 @@ struct DomainMerchantTests {
         }
         #expect(try await fixture.channels.list(merchant: fixture.merchant).count == 2)
     }
+
+    @Test func choosingAnAccountOpensItsCredentialsInTheSameRead() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        var credentials = DouyinCredentials(
+            appID: "tt_first", salt: "salt-1", token: "token-1", merchantID: "69000001", thirdpartyID: nil)
+        let first = try await fixture.channels.addDouyin(
+            merchant: fixture.merchant, credentials: credentials, secrets: DomainFixture.secrets)
+        credentials.appID = "tt_second"
+        let second = try await fixture.channels.addDouyin(
+            merchant: fixture.merchant, credentials: credentials, secrets: DomainFixture.secrets)
+        let chosen = try await fixture.channels.choose(merchant: fixture.merchant, secrets: DomainFixture.secrets) {
+            accounts in
+            #expect(accounts.map(\.id) == [first.id, second.id], "all of the merchant's accounts, oldest first")
+            return accounts[1]
+        }
+        #expect(chosen.account.id == second.id)
+        #expect(chosen.douyin == credentials)
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await fixture.channels.choose(merchant: fixture.merchant, secrets: DomainFixture.secrets) { _ in
+                throw Refused()
+            }
+        }
+        let unknown = try #require(MerchantID("mch_00000000000000000000000000"))
+        await #expect(throws: DomainError.self) {
+            try await fixture.channels.choose(merchant: unknown, secrets: DomainFixture.secrets) { $0[0] }
+        }
+    }
 }

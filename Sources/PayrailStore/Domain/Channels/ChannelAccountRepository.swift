@@ -53,13 +53,30 @@ public final class ChannelAccountRepository: Sendable {
 
     /// A merchant's channel accounts; `not_found` for an unknown merchant.
     public func list(merchant: MerchantID) async throws -> [ChannelAccount] {
+        try await database.read { db in try Self.fetchAll(merchant: merchant, in: db) }
+    }
+
+    /// A merchant's channel accounts, then the one `choose` picks among them and, when it is a Douyin account, its
+    /// opened credentials: one read where `list` and `douyinCredentials` take two. `choose` throws to refuse.
+    /// Handle the credentials as a secret.
+    public func choose(
+        merchant: MerchantID, secrets: SecretBox,
+        _ choose: @escaping @Sendable ([ChannelAccount]) throws -> ChannelAccount
+    ) async throws -> (account: ChannelAccount, douyin: DouyinCredentials?) {
         try await database.read { db in
-            _ = try MerchantRepository.fetch(merchant, in: db)
-            return try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM channel_account WHERE merchant_id = ? ORDER BY created_at, id"),
-                arguments: [merchant.rawValue]
-            ).map(ChannelAccount.init(row:))
+            let account = try choose(try Self.fetchAll(merchant: merchant, in: db))
+            guard account.provider == .douyin else { return (account, nil) }
+            return (account, try Self.douyinCredentials(account.id, secrets: secrets, in: db))
         }
+    }
+
+    /// A merchant's accounts, oldest first, inside a transaction; `not_found` for an unknown merchant.
+    static func fetchAll(merchant: MerchantID, in db: Database) throws -> [ChannelAccount] {
+        _ = try MerchantRepository.fetch(merchant, in: db)
+        return try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM channel_account WHERE merchant_id = ? ORDER BY created_at, id"),
+            arguments: [merchant.rawValue]
+        ).map(ChannelAccount.init(row:))
     }
 
     /// The Douyin account registered for an app id, if any (the ingester resolves callbacks with it).
@@ -74,20 +91,25 @@ public final class ChannelAccountRepository: Sendable {
 
     /// Opens a Douyin account's credentials, for signing provider requests. Handle the result as a secret.
     public func douyinCredentials(_ id: ChannelAccountID, secrets: SecretBox) async throws -> DouyinCredentials {
-        try await database.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM channel_account WHERE id = ? AND provider = 'douyin'"),
-                    arguments: [id.rawValue])
-            else { throw DomainFailures.notFound("douyin channel account", id.rawValue) }
-            let salt = try secrets.open(
-                SealedSecret(keyID: row["salt_key_id"], box: row["salt_box"]), context: Self.context(id, "salt"))
-            let token = try secrets.open(
-                SealedSecret(keyID: row["token_key_id"], box: row["token_box"]), context: Self.context(id, "token"))
-            return DouyinCredentials(
-                appID: row["app_id"], salt: salt, token: token, merchantID: row["provider_merchant_id"],
-                thirdpartyID: row["thirdparty_id"])
-        }
+        try await database.read { db in try Self.douyinCredentials(id, secrets: secrets, in: db) }
+    }
+
+    /// Opens a Douyin account's credentials inside a transaction.
+    static func douyinCredentials(
+        _ id: ChannelAccountID, secrets: SecretBox, in db: Database
+    ) throws -> DouyinCredentials {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM channel_account WHERE id = ? AND provider = 'douyin'"),
+                arguments: [id.rawValue])
+        else { throw DomainFailures.notFound("douyin channel account", id.rawValue) }
+        let salt = try secrets.open(
+            SealedSecret(keyID: row["salt_key_id"], box: row["salt_box"]), context: Self.context(id, "salt"))
+        let token = try secrets.open(
+            SealedSecret(keyID: row["token_key_id"], box: row["token_box"]), context: Self.context(id, "token"))
+        return DouyinCredentials(
+            appID: row["app_id"], salt: salt, token: token, merchantID: row["provider_merchant_id"],
+            thirdpartyID: row["thirdparty_id"])
     }
 
     /// The associated data binding a sealed field to its row and column.

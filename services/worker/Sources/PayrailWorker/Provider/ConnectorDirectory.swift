@@ -39,31 +39,15 @@ public final class ConnectorDirectory: Sendable {
     /// The account an order is paid through: its own, or the merchant's only Douyin account. Throws
     /// `no_channel_account` (permanent) when there is none or the choice is ambiguous.
     public func account(for order: Order) async throws -> ChannelAccount {
-        let accounts = try await channels.list(merchant: order.merchantID)
-        if let id = order.channelAccountID {
-            guard let account = accounts.first(where: { $0.id == id }) else {
-                throw WorkerFailure.permanent("no_channel_account", "channel account \(id) not found")
-            }
-            return account
-        }
-        let douyin = accounts.filter { $0.provider == .douyin }
-        guard douyin.count == 1, let account = douyin.first else {
-            throw WorkerFailure.permanent(
-                "no_channel_account", "the order names no channel account and the merchant has \(douyin.count)")
-        }
-        return account
+        try Self.pick(for: order)(try await channels.list(merchant: order.merchantID))
     }
 
-    /// A connector for an order's account (`account`, when the caller has just looked it up with
-    /// `account(for:)`).
-    public func connector(for order: Order, account known: ChannelAccount? = nil) async throws -> AccountConnector {
-        let account: ChannelAccount
-        if let known { account = known } else { account = try await self.account(for: order) }
-        guard account.provider == .douyin else {
-            throw WorkerFailure.permanent(
-                "unsupported_provider", "provider \(account.provider.rawValue) is not supported")
-        }
-        let stored = try await channels.douyinCredentials(account.id, secrets: secrets)
+    /// The account an order is paid through and, for a supported provider, a connector for it (nil otherwise):
+    /// one read for both.
+    public func connection(for order: Order) async throws -> (account: ChannelAccount, connector: AccountConnector?) {
+        let (account, stored) = try await channels.choose(
+            merchant: order.merchantID, secrets: secrets, Self.pick(for: order))
+        guard let stored else { return (account, nil) }
         let credentials: PayrailProviders.DouyinCredentials
         do {
             credentials = try PayrailProviders.DouyinCredentials(
@@ -74,8 +58,41 @@ public final class ConnectorDirectory: Sendable {
         }
         let douyin = DouyinConnector(
             configuration: configuration, credentials: credentials, httpClient: client, logger: logger)
-        return AccountConnector(
-            account: account, connector: MeteredConnector(inner: douyin, appID: stored.appID, limiter: limiter))
+        return (
+            account,
+            AccountConnector(
+                account: account, connector: MeteredConnector(inner: douyin, appID: stored.appID, limiter: limiter))
+        )
+    }
+
+    /// A connector for an order's account; `unsupported_provider` (permanent) for a provider the worker cannot
+    /// call.
+    public func connector(for order: Order) async throws -> AccountConnector {
+        let (account, connector) = try await connection(for: order)
+        guard let connector else {
+            throw WorkerFailure.permanent(
+                "unsupported_provider", "provider \(account.provider.rawValue) is not supported")
+        }
+        return connector
+    }
+
+    /// Chooses an order's account among its merchant's.
+    private static func pick(for order: Order) -> @Sendable ([ChannelAccount]) throws -> ChannelAccount {
+        let wanted = order.channelAccountID
+        return { accounts in
+            if let id = wanted {
+                guard let account = accounts.first(where: { $0.id == id }) else {
+                    throw WorkerFailure.permanent("no_channel_account", "channel account \(id) not found")
+                }
+                return account
+            }
+            let douyin = accounts.filter { $0.provider == .douyin }
+            guard douyin.count == 1, let account = douyin.first else {
+                throw WorkerFailure.permanent(
+                    "no_channel_account", "the order names no channel account and the merchant has \(douyin.count)")
+            }
+            return account
+        }
     }
 }
 

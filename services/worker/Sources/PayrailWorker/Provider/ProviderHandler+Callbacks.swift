@@ -41,7 +41,7 @@ extension ProviderHandler {
         if merchant != nil, merchant != order.merchantID {
             return try await mismatch(callback, order, objectID, "callback_merchant_mismatch", "merchant differs")
         }
-        let account = try await directory.account(for: order)
+        let (account, connector) = try await directory.connection(for: order)
         guard account.id.rawValue == callback.channelAccountID, account.appID == callback.appID else {
             return try await mismatch(
                 callback, order, objectID, "callback_app_mismatch",
@@ -60,7 +60,7 @@ extension ProviderHandler {
         switch callback.kind {
         case "payment":
             final = try await confirmOrder(
-                order.id, closing: false, evenIfClosed: true, known: (order: order, account: account))
+                order.id, closing: false, evenIfClosed: true, known: (order: order, connector: connector))
         case "refund": final = try await confirmApplication(.refund, objectID)
         default: final = try await confirmApplication(.settlement, objectID)
         }

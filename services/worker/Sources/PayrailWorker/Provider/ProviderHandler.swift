@@ -162,10 +162,11 @@ public final class ProviderHandler: Sendable {
     /// Queries the provider about an order and applies the answer; returns whether the order needs no more
     /// polling. `closing` (a close request) closes an order the provider reports unpaid even before expiry.
     /// `evenIfClosed` (a callback) still asks about a closed or failed order: a late payment is recorded (and
-    /// flagged), never ignored. `known` is the order and its account when the caller has just read them (a
+    /// flagged), never ignored. `known` is the order and its connector when the caller has just read them (a
     /// callback: the apply re-reads the order in its own transaction anyway).
     func confirmOrder(
-        _ id: OrderID, closing: Bool, evenIfClosed: Bool = false, known: (order: Order, account: ChannelAccount)? = nil
+        _ id: OrderID, closing: Bool, evenIfClosed: Bool = false,
+        known: (order: Order, connector: AccountConnector?)? = nil
     ) async throws -> Bool {
         let order: Order
         if let known { order = known.order } else { order = try await orders.get(id) }
@@ -175,7 +176,12 @@ public final class ProviderHandler: Sendable {
         case .created, .awaitingPayment: break
         }
         let expired = nowMillis >= order.expiresAtMillis
-        let account = try await directory.connector(for: order, account: known?.account)
+        let account: AccountConnector
+        if let connector = known?.connector {
+            account = connector
+        } else {
+            account = try await directory.connector(for: order)
+        }
         let lookup = try await account.connector.queryOrder(orderNumber: order.outOrderNo)
         switch lookup {
         case .found(let result):
