@@ -18,7 +18,7 @@ func testCredentials(
 /// Runs `body` with a fresh `FakeDouyin` listening on a random loopback port and a connector pointed at it.
 func withFakeDouyin<Value: Sendable>(
     credentials: DouyinCredentials? = nil, options: DouyinOrderOptions = .init(),
-    requestTimeout: Duration = .seconds(3),
+    requestTimeout: Duration = .seconds(15),
     _ body: @Sendable (FakeDouyin, DouyinConnector) async throws -> Value
 ) async throws -> Value {
     let fake = FakeDouyin()
