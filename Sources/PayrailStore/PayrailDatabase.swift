@@ -16,6 +16,11 @@ public final class PayrailDatabase: Sendable {
     let wakeFile: WakeFile
     /// Whether the writer's current transaction already has its after-commit wake-up hook.
     let wakeRegistered = Locked(false)
+    /// The webhook dispatcher of this process that adopts the deliveries this process writes, if one runs.
+    let webhookAdopter = Locked<WebhookAdopter?>(nil)
+    /// Adopted deliveries written by the current transaction, and those committed and waiting for the dispatcher.
+    let adoptedInTransaction = Locked<[AdoptedWebhook]>([])
+    let adoptedReady = Locked<[AdoptedWebhook]>([])
     /// This process's one watcher on the outbox bell, shared by its consumer runners, and how many share it.
     private let outboxWatch = Locked<(watcher: WakeWatcher?, shares: Int)>((nil, 0))
     /// Notified after this process committed webhook deliveries (see `notifyWebhooksAfterCommit`), and by the
@@ -54,10 +59,69 @@ public final class PayrailDatabase: Sendable {
         db.afterNextTransaction(
             onCommit: { [self] _ in
                 webhookBellRegistered.withLock { $0 = false }
+                let adopted = adoptedInTransaction.withLock { adopted in
+                    defer { adopted.removeAll() }
+                    return adopted
+                }
+                if !adopted.isEmpty { adoptedReady.withLock { $0 += adopted } }
                 webhooksCreated.notify()
                 webhookBell.post()
             },
-            onRollback: { [self] _ in webhookBellRegistered.withLock { $0 = false } })
+            onRollback: { [self] _ in
+                webhookBellRegistered.withLock { $0 = false }
+                adoptedInTransaction.withLock { $0.removeAll() }
+            })
+    }
+
+    /// Makes the calling webhook dispatcher the adopter of this process's new webhook deliveries: from now on they
+    /// are written already leased to it (`owner`, for `lease`) and handed over in memory once committed
+    /// (`takeAdoptedWebhooks`), which spares it a claim per delivery. Returns false when another dispatcher of this
+    /// process adopts already (it then claims as usual). A delivery it never attempts is taken over by any
+    /// dispatcher when its lease runs out, like one claimed by a process that crashed.
+    public func adoptWebhooks(owner: String, lease: Duration) -> Bool {
+        webhookAdopter.withLock { adopter in
+            guard adopter == nil else { return false }
+            adopter = WebhookAdopter(owner: owner, leaseMillis: lease.wholeMilliseconds)
+            return true
+        }
+    }
+
+    /// Stops adopting; returns the committed adopted deliveries not taken yet (release them).
+    public func stopAdoptingWebhooks() -> [AdoptedWebhook] {
+        webhookAdopter.withLock { $0 = nil }
+        return adoptedReady.withLock { ready in
+            defer { ready.removeAll() }
+            return ready
+        }
+    }
+
+    /// Takes committed adopted deliveries in order while `accept` agrees (it sees each and may refuse; refused ones
+    /// stay queued, `drop` ones are removed without being returned), at most `max`.
+    public func takeAdoptedWebhooks(
+        max: Int, _ decide: (AdoptedWebhook) -> AdoptedWebhook.Decision
+    ) -> [AdoptedWebhook] {
+        adoptedReady.withLock { ready in
+            var taken: [AdoptedWebhook] = []
+            var kept: [AdoptedWebhook] = []
+            for delivery in ready {
+                guard taken.count < max else {
+                    kept.append(delivery)
+                    continue
+                }
+                switch decide(delivery) {
+                case .take: taken.append(delivery)
+                case .keep: kept.append(delivery)
+                case .drop: continue
+                }
+            }
+            ready = kept
+            return taken
+        }
+    }
+
+    /// Records a delivery the current transaction wrote leased to the adopter (see `adoptWebhooks`).
+    func adoptedInCurrentTransaction(_ delivery: AdoptedWebhook) {
+        adoptedInTransaction.withLock { $0.append(delivery) }
     }
 
     /// A share of the process's watcher on the outbox bell, which notifies `changes` when another process commits
@@ -92,7 +156,17 @@ public final class PayrailDatabase: Sendable {
 
     /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.write(body)
+        try await writer.write { [adoptedInTransaction] db in
+            // A write that fails is rolled back to its savepoint while its batch may still commit: the deliveries
+            // it adopted are gone with it, so they must not be handed over.
+            let mark = adoptedInTransaction.withLock { $0.count }
+            do {
+                return try body(db)
+            } catch {
+                adoptedInTransaction.withLock { $0.removeSubrange(min(mark, $0.count)...) }
+                throw error
+            }
+        }
     }
 
     /// Runs `body` on a read-only snapshot.
@@ -127,4 +201,31 @@ public final class WakeWatcherShare: Sendable {
         }
         release?()
     }
+}
+
+/// The dispatcher that adopts a process's new webhook deliveries: its lease owner name and lease length.
+struct WebhookAdopter: Sendable {
+    let owner: String
+    let leaseMillis: Int64
+}
+
+/// A webhook delivery written already leased to this process's dispatcher (see `PayrailDatabase.adoptWebhooks`).
+public struct AdoptedWebhook: Sendable, Equatable {
+    /// What to do with a queued adopted delivery.
+    public enum Decision: Sendable { case take, keep, drop }
+
+    /// The `webhook_delivery` row.
+    public let id: Int64
+    /// The event it carries.
+    public let eventID: String
+    /// Whose it is.
+    public let merchantID: String
+    /// The endpoint, nil for the order's `notify_url`.
+    public let endpointID: String?
+    /// Where it goes.
+    public let url: String
+    /// The lease it was written with (`lease_owner`).
+    public let lease: String
+    /// When that lease runs out (Unix ms).
+    public let leaseExpiresAt: Int64
 }

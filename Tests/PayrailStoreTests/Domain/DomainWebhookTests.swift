@@ -149,6 +149,66 @@ struct DomainWebhookTests {
         await #expect(throws: DomainError.self) { _ = try await prepare(hook.endpoint.id.rawValue, at: now) }
     }
 
+    @Test func anAdoptingDispatcherGetsThisProcesssDeliveriesLeasedAndInMemory() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let database = fixture.database
+        #expect(database.adoptWebhooks(owner: "host:1", lease: .seconds(60)))
+        #expect(!database.adoptWebhooks(owner: "host:2", lease: .seconds(60)), "one adopter per process")
+        let order = try await fixture.orders.create(
+            merchant: fixture.merchant,
+            NewOrder(outOrderNo: "A-1", amount: .fen(100), subject: "Item", notifyURL: "https://shop.example/n")
+        ).record
+        let now = fixture.clock.nowMillis()
+        let found = try await database.read { db -> (id: Int64, state: String, owner: String, expires: Int64)? in
+            try Row.fetchOne(db, sql: "SELECT id, state, lease_owner, lease_expires_at FROM webhook_delivery").map {
+                ($0["id"], $0["state"], $0["lease_owner"], $0["lease_expires_at"])
+            }
+        }
+        let row = try #require(found)
+        #expect(row.state == "leased")
+        #expect(row.owner.hasPrefix("host:1:"))
+        #expect(row.expires == now + 60_000)
+        // Committed, it waits in memory; a refusal keeps it queued, a take hands it over once.
+        #expect(database.takeAdoptedWebhooks(max: 10) { _ in .keep }.isEmpty)
+        let taken = database.takeAdoptedWebhooks(max: 10) { _ in .take }
+        #expect(taken.map(\.id) == [row.id])
+        #expect(taken.first?.lease == row.owner)
+        #expect(taken.first?.url == "https://shop.example/n")
+        #expect(database.takeAdoptedWebhooks(max: 10) { _ in .take }.isEmpty)
+
+        // A write that fails hands nothing over (its rows are gone); leftovers come back when adoption stops.
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await database.write { db in
+                let event = try fixture.outbox.append(
+                    in: db, NewEvent(type: "order.paid", aggregate: order.id.rawValue, json: "{}"))
+                try WebhookDeliveries.create(
+                    eventID: event.id, merchantID: fixture.merchant.rawValue, type: "order.paid",
+                    orderID: order.id.rawValue, availableAt: now, nowMillis: now, database: database, in: db)
+                throw Abort()
+            }
+        }
+        #expect(database.takeAdoptedWebhooks(max: 10) { _ in .take }.isEmpty)
+        _ = try await fixture.orders.apply(order.id, .paymentConfirmed(.fen(100)))
+        let leftovers = database.stopAdoptingWebhooks()
+        #expect(leftovers.count == 1)
+        // Without an adopter, deliveries are written pending for any dispatcher to claim.
+        _ = try await fixture.order(200)
+        let states = try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT state FROM webhook_delivery ORDER BY id")
+        }
+        #expect(states == ["leased", "leased"], "the fixture's own orders have no notify_url")
+        _ = try await fixture.orders.create(
+            merchant: fixture.merchant,
+            NewOrder(outOrderNo: "A-2", amount: .fen(100), subject: "Item", notifyURL: "https://shop.example/n"))
+        let last = try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT state FROM webhook_delivery ORDER BY id DESC LIMIT 1")
+        }
+        #expect(last == "pending")
+        #expect(database.adoptWebhooks(owner: "host:3", lease: .seconds(60)), "adoption can start again")
+    }
+
     @Test func anotherProcesssWebhookDeliveriesRingTheBell() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }

@@ -21,10 +21,9 @@ public enum MerchantEventLog {
                 INSERT INTO merchant_event (event_id, merchant_id, type, object_id, occurred_at) VALUES (?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [event.id, merchantID.rawValue, event.type, objectID, occurredAt])
-        let created = try WebhookDeliveries.create(
+        try WebhookDeliveries.create(
             eventID: event.id, merchantID: merchantID.rawValue, type: event.type, orderID: orderID,
-            availableAt: occurredAt, nowMillis: occurredAt, in: db)
-        if created > 0 { database.notifyWebhooksAfterCommit(db) }
+            availableAt: occurredAt, nowMillis: occurredAt, database: database, in: db)
     }
 }
 
@@ -33,10 +32,13 @@ public enum MerchantEventLog {
 public enum WebhookDeliveries {
     /// Inserts one pending delivery of an event per live endpoint of the merchant that receives its type, plus one
     /// for the `notify_url` of order `orderID` when given (refund and settlement events name their order); returns
-    /// how many. The caller's transaction commits them.
+    /// how many. The caller's transaction commits them; then this process's webhook signal and the webhook bell
+    /// ring. While a dispatcher of this process adopts deliveries (`PayrailDatabase.adoptWebhooks`), those due at
+    /// once are written leased to it instead, and handed to it in memory after the commit.
+    @discardableResult
     public static func create(
         eventID: String, merchantID: String, type: String, orderID: String?, availableAt: Int64, nowMillis: Int64,
-        in db: Database
+        database: PayrailDatabase, in db: Database
     ) throws -> Int {
         var targets: [(endpoint: String?, url: String)] = []
         if let merchant = MerchantID(merchantID) {
@@ -52,17 +54,39 @@ public enum WebhookDeliveries {
         {
             targets.append((nil, notify))
         }
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts, next_attempt_at,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-                """)
-        for target in targets {
-            try insert.execute(arguments: [
-                eventID, merchantID, target.endpoint, target.url, availableAt, nowMillis, nowMillis,
-            ])
+        guard !targets.isEmpty else { return 0 }
+        if availableAt <= nowMillis, let adopter = database.webhookAdopter.withLock({ $0 }) {
+            let lease = "\(adopter.owner):\(RandomUUID.compact().prefix(12))"
+            let expires = nowMillis + adopter.leaseMillis
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts,
+                        next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'leased', 0, ?, ?, ?, ?, ?)
+                    """)
+            for target in targets {
+                try insert.execute(arguments: [
+                    eventID, merchantID, target.endpoint, target.url, availableAt, lease, expires, nowMillis, nowMillis,
+                ])
+                database.adoptedInCurrentTransaction(
+                    AdoptedWebhook(
+                        id: db.lastInsertedRowID, eventID: eventID, merchantID: merchantID, endpointID: target.endpoint,
+                        url: target.url, lease: lease, leaseExpiresAt: expires))
+            }
+        } else {
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts,
+                        next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                    """)
+            for target in targets {
+                try insert.execute(arguments: [
+                    eventID, merchantID, target.endpoint, target.url, availableAt, nowMillis, nowMillis,
+                ])
+            }
         }
+        database.notifyWebhooksAfterCommit(db)
         return targets.count
     }
 }

@@ -50,12 +50,14 @@ public final class WebhookDispatcher: Service, Sendable {
         logger.info("webhook dispatcher started")
         let bell = database.watchWebhookBell()
         defer { bell.stop() }
+        let adopting = database.adoptWebhooks(owner: owner, lease: configuration.webhookLease)
         await withGracefulShutdownHandler {
-            await loop()
+            await loop(adopting: adopting)
         } onGracefulShutdown: { [stopping, wake] in
             stopping.set()
             wake.notify()
         }
+        if adopting { await release(database.stopAdoptingWebhooks()) }
         logger.info("webhook dispatcher stopped")
     }
 
@@ -67,22 +69,26 @@ public final class WebhookDispatcher: Service, Sendable {
 
     private var isStopping: Bool { stopping.isSet || Task.isCancelled }
 
-    private func loop() async {
+    private func loop(adopting: Bool) async {
         await withDiscardingTaskGroup { group in
             while !isStopping {
                 let seen = wake.generation
-                var claimed: [ClaimedWebhook] = []
                 let free = configuration.webhookConcurrency - (await inFlight.total)
-                if free > 0 {
+                // Deliveries this process wrote come leased to us in memory; the database has the others.
+                var claimed = adopting && free > 0 ? await takeAdopted(max: free) : []
+                for delivery in claimed { await inFlight.add(delivery.merchantID) }
+                if free > claimed.count {
                     do {
-                        claimed = try await claim(
-                            max: free, saturated: await inFlight.saturated(configuration.webhookPerMerchant))
+                        let found = try await claim(
+                            max: free - claimed.count,
+                            saturated: await inFlight.saturated(configuration.webhookPerMerchant))
+                        for delivery in found { await inFlight.add(delivery.merchantID) }
+                        claimed += found
                     } catch {
                         logger.error("claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
                 }
                 for delivery in claimed {
-                    await inFlight.add(delivery.merchantID)
                     group.addTask {
                         await self.attempt(delivery)
                         await self.inFlight.remove(delivery.merchantID)
@@ -96,6 +102,50 @@ public final class WebhookDispatcher: Service, Sendable {
                 let timeout = claimed.isEmpty ? await idleTimeout() : configuration.idlePoll
                 await wake.wait(since: seen, timeout: timeout)
             }
+        }
+    }
+
+    /// Takes up to `max` adopted deliveries, at most `webhookPerMerchant` in flight per merchant (the others wait
+    /// their turn in memory). One whose lease would not outlast an attempt is left to the database: any dispatcher
+    /// claims it once the lease has run out.
+    func takeAdopted(max: Int) async -> [ClaimedWebhook] {
+        var counts = await inFlight.counts
+        let (limit, now) = (configuration.webhookPerMerchant, clock.nowMillis())
+        let needed = configuration.webhookTimeout.milliseconds + 1000
+        return database.takeAdoptedWebhooks(max: max) { adopted in
+            if adopted.leaseExpiresAt - now < needed { return .drop }
+            guard counts[adopted.merchantID, default: 0] < limit else { return .keep }
+            counts[adopted.merchantID, default: 0] += 1
+            return .take
+        }.map {
+            ClaimedWebhook(
+                id: $0.id, eventID: $0.eventID, merchantID: $0.merchantID, endpointID: $0.endpointID, url: $0.url,
+                attempts: 0, lease: $0.lease)
+        }
+    }
+
+    /// Makes adopted deliveries that were never attempted pending again (on shutdown), so any dispatcher sends them
+    /// at once rather than after their lease. Fenced by the lease; on failure they wait for the lease to run out.
+    func release(_ adopted: [AdoptedWebhook]) async {
+        guard !adopted.isEmpty else { return }
+        let (database, now) = (self.database, clock.nowMillis())
+        do {
+            try await database.write { db in
+                for delivery in adopted {
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE webhook_delivery SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                                updated_at = ?
+                            WHERE id = ? AND state = 'leased' AND lease_owner = ?
+                            """
+                    ).execute(arguments: [now, delivery.id, delivery.lease])
+                }
+                database.notifyWebhooksAfterCommit(db)
+            }
+        } catch {
+            logger.warning(
+                "releasing adopted webhook deliveries failed; they are taken over when their lease runs out",
+                metadata: ["count": "\(adopted.count)", "error": "\(error)"])
         }
     }
 
@@ -286,6 +336,9 @@ actor InFlight {
         if byMerchant[merchant] == 0 { byMerchant[merchant] = nil }
         total -= 1
     }
+
+    /// Attempts in flight per merchant.
+    var counts: [String: Int] { byMerchant }
 
     /// Merchants at or above the limit.
     func saturated(_ limit: Int) -> [String] { byMerchant.filter { $0.value >= limit }.map(\.key) }

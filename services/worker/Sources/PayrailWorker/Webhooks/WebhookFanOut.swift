@@ -108,11 +108,10 @@ public final class WebhookFanOut: Sendable {
                         """),
                 arguments: [eventID])
         else { return 0 }
-        let created = try WebhookDeliveries.create(
+        return try WebhookDeliveries.create(
             eventID: eventID, merchantID: row["merchant_id"], type: row["type"],
-            orderID: orderID(ofPayload: row["payload"]), availableAt: availableAt, nowMillis: nowMillis, in: db)
-        if created > 0 { database.notifyWebhooksAfterCommit(db) }
-        return created
+            orderID: orderID(ofPayload: row["payload"]), availableAt: availableAt, nowMillis: nowMillis,
+            database: database, in: db)
     }
 
     /// The order an event's object belongs to: the object itself for orders, `order_id` for refunds and
