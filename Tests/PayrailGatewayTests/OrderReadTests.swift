@@ -75,7 +75,7 @@ struct OrderReadTests {
         }
         try await fixture.test { client in
             for (id, text) in expected {
-                let (order, extras) = try OrderRead.find(in: fixture.database, merchant: fixture.merchant, id: OrderID(id)!)
+                let (order, extras) = try OrderRead.find(in: fixture.gateway.readers, merchant: fixture.merchant, id: OrderID(id)!)
                 #expect(String(decoding: Present.order(order, extras).bytes, as: UTF8.self) == text)
                 // Embedded in a list, the generic renderer writes it through `JSONTextWritable`: the same text.
                 #expect(PayrailGateway.JSONText.render([Present.order(order, extras)] as [Any]) == "[\(text)]")
@@ -114,7 +114,34 @@ struct OrderReadTests {
             #expect(try await client.call(.get, "/v1/orders/\(id)", key: fixture.key).status == .ok)
         }
         #expect(throws: APIError.self) {
-            try OrderRead.find(in: fixture.database, merchant: fixture.otherMerchant, id: OrderID("ord_" + String(repeating: "1", count: 26))!)
+            try OrderRead.find(in: fixture.gateway.readers, merchant: fixture.otherMerchant, id: OrderID("ord_" + String(repeating: "1", count: 26))!)
+        }
+    }
+
+    /// Many concurrent GETs while every request also reads its key through the pool's async reads (key cache off):
+    /// the synchronous order reads use the gateway's own connections, so they never wait for a pool reader held by
+    /// a suspended async read (reading through the pool's readers hung the gateway this way under wrk).
+    @Test func concurrentFetchesWithUncachedKeysAllAnswer() async throws {
+        let fixture = try await GatewayFixture.make(
+            limits: GatewayLimits(waitPollInterval: .milliseconds(20), apiKeyCacheLifetime: .zero))
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let created = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("C-1"))
+            let id = try #require(created["id"] as? String)
+            let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in
+                for _ in 0..<48 {
+                    group.addTask {
+                        var seen: [HTTPResponse.Status] = []
+                        for _ in 0..<5 {
+                            seen.append(try await client.call(.get, "/v1/orders/\(id)", key: fixture.key).status)
+                        }
+                        return seen
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(statuses.count == 240)
+            #expect(statuses.allSatisfy { $0 == .ok })
         }
     }
 

@@ -2,14 +2,13 @@ import GRDB
 import PayrailCore
 import PayrailStore
 
-/// `GET /v1/orders/{id}`'s read: the order and its annotations with ONE cached statement, run synchronously on a
-/// pooled reader.
+/// `GET /v1/orders/{id}`'s read: the order and its annotations with ONE cached statement, run synchronously on
+/// one of the gateway's own read-only connections (`SyncReaders`).
 ///
 /// - One statement (`orders LEFT JOIN gateway_object_extra`) is its own implicit read transaction in SQLite, so
-///   it sees one snapshot without `BEGIN`/`COMMIT` (GRDB's `unsafeRead` leaves the connection in autocommit).
+///   it sees one snapshot without `BEGIN`/`COMMIT`.
 /// - Synchronous: the calling task's thread runs the point read itself (tens of microseconds; WAL readers never
-///   wait for the writer) instead of hopping to the reader's dispatch queue and back, which cost two thread
-///   wake-ups per request. GRDB bounds the readers (a wait for a free one is bounded by other short reads).
+///   wait for the writer) instead of hopping to a reader's dispatch queue and back.
 /// - The order's columns are decoded by position (`Order(row:startingAt:)`), straight from the statement.
 enum OrderRead {
     /// The statement: `Order.columns`, then the annotations (`object_id` tells a missing row from empty values).
@@ -22,9 +21,9 @@ enum OrderRead {
 
     /// One of the merchant's orders with its annotations; another merchant's order is `not_found` (404).
     static func find(
-        in database: PayrailDatabase, merchant: MerchantID, id: OrderID
+        in readers: SyncReaders, merchant: MerchantID, id: OrderID
     ) throws -> (Order, ObjectExtras?) {
-        let found = try database.pool.unsafeRead { db -> (Order, ObjectExtras?)? in
+        let found = try readers.read { db -> (Order, ObjectExtras?)? in
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(sql: sql), arguments: [id.rawValue, merchant.rawValue])
             return try withExtendedLifetime(cursor) {
