@@ -40,6 +40,76 @@ public struct Order: Sendable, Equatable {
     /// When it last changed.
     public let updatedAtMillis: Int64
 
+    /// The `orders` columns in the order `init(row:startingAt:)` reads them, for a `SELECT` that decodes by
+    /// position (`SELECT \(Order.columns) FROM orders …`).
+    public static let columns = columnNames.joined(separator: ", ")
+
+    /// `columns` with each name qualified by a table alias (`o.id, o.merchant_id, …`), for joins.
+    public static func columns(qualifiedBy alias: String) -> String {
+        columnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
+    }
+
+    /// How many columns `init(row:startingAt:)` reads.
+    public static var columnCount: Int { columnNames.count }
+
+    private static let columnNames = [
+        "id", "merchant_id", "channel_account_id", "out_order_no", "amount", "currency", "status", "paid",
+        "refunds_committed", "refunded", "settlements_committed", "settled", "close_requested", "needs_attention",
+        "subject", "body", "notify_url", "expires_at", "provider_order_id", "pay_params", "paid_at", "created_at",
+        "updated_at",
+    ]
+
+    /// Decodes an order from a row whose columns from `offset` on are `Order.columns`, in that order: reads by
+    /// index, with no lookup of column names (the gateway's hot read; `init(row:)` reads any `SELECT *` row).
+    public init(row: Row, startingAt offset: Int) throws {
+        func text(_ index: Int) -> String? { row[offset + index] }
+        func integer(_ index: Int) -> Int64 { row[offset + index] ?? 0 }
+        func identifier<Kind: IdentifierKind>(_ index: Int) throws -> Identifier<Kind> {
+            let value = text(index) ?? ""
+            guard let id = Identifier<Kind>(value) else {
+                throw DomainFailures.corrupt(
+                    "orders", text(0) ?? "?", "\(Order.columnNames[index]) is not a \(Kind.prefix) id")
+            }
+            return id
+        }
+        let idText = text(0) ?? ""
+        id = try identifier(0)
+        merchantID = try identifier(1)
+        if text(2) == nil {
+            channelAccountID = nil
+        } else {
+            channelAccountID = try identifier(2) as ChannelAccountID
+        }
+        outOrderNo = text(3) ?? ""
+        let currencyText = text(5) ?? ""
+        guard let currency = Currency(rawValue: currencyText) else {
+            throw DomainFailures.corrupt("orders", idText, "currency '\(currencyText)' is not an ISO code")
+        }
+        amount = Money(minorUnits: integer(4), currency: currency)
+        let statusText = text(6) ?? ""
+        guard let status = OrderStatus(rawValue: statusText) else {
+            throw DomainFailures.corrupt("orders", idText, "unknown status '\(statusText)'")
+        }
+        self.status = status
+        balances = OrderBalances(
+            paid: Money(minorUnits: integer(7), currency: currency),
+            refundsCommitted: Money(minorUnits: integer(8), currency: currency),
+            refunded: Money(minorUnits: integer(9), currency: currency),
+            settlementsCommitted: Money(minorUnits: integer(10), currency: currency),
+            settled: Money(minorUnits: integer(11), currency: currency))
+        closeRequested = row[offset + 12] ?? false
+        needsAttention = row[offset + 13] ?? false
+        subject = text(14) ?? ""
+        body = text(15)
+        notifyURL = text(16)
+        expiresAtMillis = integer(17)
+        providerOrderID = text(18)
+        payParams = text(19)
+        paidAtMillis = row[offset + 20]
+        createdAtMillis = integer(21)
+        updatedAtMillis = integer(22)
+    }
+
     init(row: Row) throws {
         id = try row.identifier("id", table: "orders")
         merchantID = try row.identifier("merchant_id", table: "orders")

@@ -190,19 +190,27 @@ extension OrderRepository {
     /// Loads an order; with `merchant`, another merchant's order is `not_found`.
     static func fetch(_ id: OrderID, merchant: MerchantID? = nil, in db: Database) throws -> Order {
         guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]),
-            merchant == nil || row["merchant_id"] == merchant?.rawValue
+            let order = try fetchOne(
+                db.cachedStatement(sql: "SELECT \(Order.columns) FROM orders WHERE id = ?"), [id.rawValue]),
+            merchant == nil || order.merchantID == merchant
         else { throw DomainFailures.notFound("order", id.rawValue) }
-        return try Order(row: row)
+        return order
     }
 
     /// Loads a merchant's order by its own number, if any.
     static func fetch(merchant: MerchantID, outOrderNo: String, in db: Database) throws -> Order? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM orders WHERE merchant_id = ? AND out_order_no = ?"),
-            arguments: [merchant.rawValue, outOrderNo]
-        ).map(Order.init(row:))
+        try fetchOne(
+            db.cachedStatement(sql: "SELECT \(Order.columns) FROM orders WHERE merchant_id = ? AND out_order_no = ?"),
+            [merchant.rawValue, outOrderNo])
+    }
+
+    /// The first order a `SELECT Order.columns …` statement finds, decoded by position straight from the
+    /// statement (no copied row, no column-name lookups).
+    private static func fetchOne(_ statement: Statement, _ arguments: StatementArguments) throws -> Order? {
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        return try withExtendedLifetime(cursor) {
+            try cursor.next().map { try Order(row: $0, startingAt: 0) }
+        }
     }
 }
 

@@ -57,6 +57,8 @@ public struct Gateway: Sendable {
     let idempotency: IdempotencyGate
     /// Recently authenticated keys.
     let keyCache: APIKeyCache
+    /// Read-only connections for synchronous point reads (`GET /v1/orders/{id}`).
+    let readers: SyncReaders
     /// The limits.
     public let limits: GatewayLimits
     /// The library's logger.
@@ -77,6 +79,7 @@ public struct Gateway: Sendable {
             repository: IdempotencyRepository(database: database, clock: outbox.clock),
             lifetime: limits.idempotencyLifetime)
         self.keyCache = APIKeyCache(lifetime: limits.apiKeyCacheLifetime, clock: outbox.clock)
+        self.readers = SyncReaders(settings: database.settings)
         self.limits = limits
         self.logger = logger
     }

@@ -18,6 +18,11 @@ struct APIResponse: Sendable {
         APIResponse(status: status, body: JSONText.render(object), headers: headers)
     }
 
+    /// An order's JSON response, written by its typed writer.
+    static func json(_ status: HTTPResponse.Status, _ order: OrderJSON, headers: HTTPFields = [:]) -> APIResponse {
+        APIResponse(status: status, body: String(decoding: order.bytes, as: UTF8.self), headers: headers)
+    }
+
     /// The error shape for a request.
     static func error(_ error: APIError, requestID: String) -> APIResponse {
         .json(error.status, error.body(requestID: requestID))

@@ -79,11 +79,10 @@ struct AuthMiddleware: RouterMiddleware {
                 .unauthorized, type: "authentication_error", code: "unauthenticated",
                 message: "send Authorization: Bearer <api key>")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
         let keys = self.keys
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
+        guard let presented = Self.bearerToken(header),
             let merchantID = try await cache.merchant(
-                presented: String(parts[1]), lookup: { try await keys.authenticate(presented: $0) })
+                presented: presented, lookup: { try await keys.authenticate(presented: $0) })
         else {
             throw APIError(
                 .unauthorized, type: "authentication_error", code: "invalid_api_key",
@@ -93,6 +92,15 @@ struct AuthMiddleware: RouterMiddleware {
         context.merchantID = merchantID
         context.logger[metadataKey: "merchant.id"] = .string(merchantID.rawValue)
         return try await next(request, context)
+    }
+
+    /// The token of `Bearer <token>` (the scheme in any case), nil for another scheme or no token.
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2,
+            parts[0].utf8.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        return String(parts[1])
     }
 }
 

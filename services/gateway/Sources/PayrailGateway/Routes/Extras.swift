@@ -80,26 +80,9 @@ struct PendingExtras: Sendable {
 
 /// The JSON the API shows for each kind of object.
 enum Present {
-    /// An order with its annotations.
-    static func order(_ order: Order, _ extras: ObjectExtras?) -> [String: Any] {
-        let balances = order.balances
-        let refundable =
-            balances.paid.minorUnits - balances.refundsCommitted.minorUnits - balances.settlementsCommitted.minorUnits
-        return [
-            "object": "order", "id": order.id.rawValue, "out_order_no": order.outOrderNo,
-            "amount": order.amount.minorUnits, "currency": order.amount.currency.rawValue,
-            "status": order.status.rawValue, "subject": order.subject, "body": nullable(order.body),
-            "channel": "douyin", "channel_account_id": nullable(order.channelAccountID?.rawValue),
-            "notify_url": nullable(order.notifyURL), "return_url": nullable(extras?.returnURL),
-            "metadata": JSONText.parse(extras?.metadata) ?? [String: Any](),
-            "settlement_hints": JSONText.parse(extras?.settlementHints) ?? NSNull(),
-            "pay_params": order.payParams.map { JSONText.parse($0) ?? $0 } ?? NSNull(),
-            "provider_order_id": nullable(order.providerOrderID), "amount_paid": balances.paid.minorUnits,
-            "amount_refunded": balances.refunded.minorUnits, "amount_settled": balances.settled.minorUnits,
-            "amount_refundable": max(0, refundable), "close_requested": order.closeRequested,
-            "expires_at": order.expiresAtMillis, "paid_at": nullable(order.paidAtMillis),
-            "created_at": order.createdAtMillis, "updated_at": order.updatedAtMillis,
-        ]
+    /// An order with its annotations (written by `OrderJSON`, without an intermediate dictionary).
+    static func order(_ order: Order, _ extras: ObjectExtras?) -> OrderJSON {
+        OrderJSON(order: order, extras: extras)
     }
 
     /// A refund or settlement (without the merchant id, which is the caller's own).

@@ -138,10 +138,7 @@ enum OrderRoutes {
     ) async throws -> APIResponse {
         try request.allowQuery([])
         let id: OrderID = try request.pathID(context, "order")
-        let orders = gateway.orders
-        let (order, extras) = try await gateway.database.read { db in
-            (try orders.find(in: db, merchant: merchant, id: id), try ObjectExtras.load(id.rawValue, in: db))
-        }
+        let (order, extras) = try OrderRead.find(in: gateway.readers, merchant: merchant, id: id)
         return .json(.ok, Present.order(order, extras))
     }
 
