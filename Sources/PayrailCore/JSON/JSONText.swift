@@ -33,28 +33,20 @@ public enum JSONText {
             out.append(contentsOf: (value as! Bool) ? trueBytes : falseBytes)
         } else if type == Int32.self {
             writeInteger(value as! Int32, to: &out)
+        } else if type == [String: Any].self {
+            // Containers by exact type before any `is`/`as?` test: on Linux those casts bridge a Swift dictionary
+            // or array to its Foundation class first, a copy of the whole thing.
+            try writeObject(value as! [String: Any], to: &out)
+        } else if type == [Any].self {
+            try writeArray(value as! [Any], to: &out)
         } else if value is NSNull {
             out.append(contentsOf: nullBytes)
         } else if let custom = value as? any JSONTextWritable {
             custom.writeJSON(to: &out)
         } else if let object = value as? [String: Any] {
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for key in object.keys.sorted(by: utf8Less) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                try write(object[key]!, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            try writeObject(object, to: &out)
         } else if let array = value as? [Any] {
-            out.append(UInt8(ascii: "["))
-            for (index, element) in array.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                try write(element, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            try writeArray(array, to: &out)
         } else if let optional = value as? any OptionalProtocol {
             if let wrapped = optional.wrapped {
                 try write(wrapped, to: &out)
@@ -69,6 +61,28 @@ public enum JSONText {
                 withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes])
             out.append(contentsOf: data)
         }
+    }
+
+    private static func writeObject(_ object: [String: Any], to out: inout [UInt8]) throws {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for key in object.keys.sorted(by: utf8Less) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            try write(object[key]!, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private static func writeArray(_ array: [Any], to out: inout [UInt8]) throws {
+        out.append(UInt8(ascii: "["))
+        for (index, element) in array.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            try write(element, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     private static let trueBytes = Array("true".utf8)
