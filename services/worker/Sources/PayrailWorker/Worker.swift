@@ -49,7 +49,10 @@ public struct WorkerServices: Sendable {
         provider = ConsumerRunner(
             outbox: outbox,
             configuration: ConsumerConfiguration(
-                consumer: EventCatalog.providerConsumer, owner: owner, concurrency: configuration.providerConcurrency,
+                // A batch as large as the concurrency: the next claim waits for the batch's last handler, so a
+                // larger batch would hold new callbacks back for another round of handlers.
+                consumer: EventCatalog.providerConsumer, owner: owner, batchSize: configuration.providerConcurrency,
+                concurrency: configuration.providerConcurrency,
                 lease: configuration.providerLease, backoff: configuration.providerBackoff, poisonAttempts: 20,
                 idlePoll: configuration.idlePoll),
             logger: logger, handler: { try await handler.handle($0) })
