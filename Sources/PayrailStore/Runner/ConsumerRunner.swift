@@ -152,10 +152,12 @@ public final class ConsumerRunner: Service, Sendable {
         }
     }
 
-    /// What a child task of `process` reports: an outcome, or that the settle timer fired.
+    /// What a child task of `process` reports: an outcome, that the settle timer fired, or that the change signal
+    /// moved (more work may be claimable).
     private enum Finished: Sendable {
         case outcome(Outcome)
         case settleTimer
+        case changed
     }
 
     /// Runs a batch with at most `concurrency` handlers at once and returns the outcomes not yet written (the
@@ -164,15 +166,24 @@ public final class ConsumerRunner: Service, Sendable {
     /// Outcomes are written together rather than one transaction each; so that a slow handler does not hold its
     /// batch-mates' acks back (their leases keep running, their aggregates stay blocked), outcomes waiting longer
     /// than `settleDelay` while handlers still run are written at once.
-    private func process(_ batch: [ClaimedDelivery]) async -> [Outcome] {
+    ///
+    /// Once the whole batch has started and at least half the handler slots are free, it claims more (writing the
+    /// outcomes so far in the same transaction) instead of waiting for the batch's last handler: one slow handler
+    /// then no longer holds new work back. It claims ahead again only after a change (an append, a finished
+    /// handler freeing an aggregate), so an empty claim is not repeated for nothing.
+    private func process(_ first: [ClaimedDelivery]) async -> [Outcome] {
         await withTaskGroup(of: Finished.self) { group in
+            var batch = first
             var pending: [Outcome] = []
             var running = 0
             var timerRunning = false
+            var watching = false
             var next = batch.startIndex
+            var claimedNothingAt: UInt64?
             let settleDelay = configuration.settleDelay
+            let concurrency = configuration.concurrency
             while true {
-                while running < configuration.concurrency, next < batch.endIndex, !isStopping {
+                while running < concurrency, next < batch.endIndex, !isStopping {
                     let delivery = batch[next]
                     next += 1
                     running += 1
@@ -183,11 +194,39 @@ public final class ConsumerRunner: Service, Sendable {
                     next = batch.endIndex
                 }
                 if running == 0 { break }
+                let generation = changes.generation
+                if next == batch.endIndex, running <= concurrency / 2, !isStopping, claimedNothingAt != generation {
+                    do {
+                        let (settled, more) = try await backend.settleAndClaim(
+                            pending.map(\.settlement), consumer: configuration.consumer, owner: configuration.owner,
+                            max: concurrency - running, lease: configuration.lease)
+                        report(pending, settled)
+                        pending = []
+                        if !more.isEmpty {
+                            batch += more
+                            claimedNothingAt = nil
+                            continue
+                        }
+                        claimedNothingAt = generation
+                    } catch {
+                        logger.warning("claiming ahead failed", metadata: ["error": "\(error)"])
+                        claimedNothingAt = generation
+                    }
+                }
                 if !pending.isEmpty, !timerRunning {
                     timerRunning = true
                     group.addTask {
                         try? await Task.sleep(for: settleDelay)
                         return .settleTimer
+                    }
+                }
+                if !watching, next == batch.endIndex, running <= concurrency / 2, !isStopping {
+                    // Wakes this loop when work may have arrived while the remaining handlers run.
+                    watching = true
+                    let changes = self.changes
+                    group.addTask {
+                        await changes.wait(since: generation, timeout: .seconds(3600))
+                        return .changed
                     }
                 }
                 switch await group.next() {
@@ -200,6 +239,8 @@ public final class ConsumerRunner: Service, Sendable {
                         await settle(pending)
                         pending = []
                     }
+                case .changed:
+                    watching = false
                 case nil:
                     running = 0
                 }

@@ -3,6 +3,7 @@ import Logging
 import PayrailSigning
 import ServiceLifecycle
 import Testing
+
 @testable import PayrailStore
 
 /// Records what handlers saw, across tasks.
@@ -138,6 +139,40 @@ struct ConsumerRunnerTests {
         let third = database.shareOutboxBellWatcher()
         #expect(database.outboxWatcherState.running)
         third.stop()
+    }
+
+    @Test func aSlowHandlerDoesNotHoldNewWorkBack() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let log = HandlerLog()
+        let gate = ChangeSignal()
+        let released = Locked(false)
+        // Concurrency 4: the slow handler keeps one slot; the others are free for work appended meanwhile.
+        let runner = ConsumerRunner(
+            outbox: outbox,
+            configuration: ConsumerConfiguration(
+                consumer: "billing", batchSize: 4, concurrency: 4, idlePoll: .seconds(120)),
+            logger: testLogger
+        ) { delivery in
+            if delivery.event.aggregate == "slow" {
+                while !released.withLock({ $0 }) { await gate.wait(since: gate.generation, timeout: .seconds(1)) }
+            }
+            await log.record(delivery)
+            return .done
+        }
+        try await runInGroup(runner) {
+            _ = try await outbox.append([orderCreated("slow")])
+            try await Task.sleep(for: .milliseconds(200))
+            // Appended while the slow handler runs: handled before it finishes, not after.
+            _ = try await outbox.append([orderCreated("a"), orderCreated("b"), orderCreated("c")])
+            let handledMeanwhile = await log.waitFor(count: 3, timeout: .seconds(30))
+            released.withLock { $0 = true }
+            gate.notify()
+            #expect(handledMeanwhile, "work appended during a slow handler is claimed without waiting for it")
+            #expect(await log.waitFor(count: 4))
+        }
+        #expect(try await outbox.stats(of: "billing")?.done == 4)
     }
 
     @Test func failuresAreRetriedWithBackoffThenDeadLettered() async throws {
@@ -277,19 +312,19 @@ struct ConsumerRunnerTests {
 
     @Test func inotifyRecordParsingFindsTheWakeFileName() {
         #if canImport(Glibc)
-        func record(_ name: String) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: 16)
-            var padded = Array(name.utf8) + [0]
-            while padded.count % 16 != 0 { padded.append(0) }
-            let length = UInt32(padded.count)
-            withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
-            return bytes + padded
-        }
-        let buffer = record("payrail.sqlite-shm") + record("payrail.sqlite.wake")
-        let wal = Array("payrail.sqlite.wake".utf8)
-        #expect(WakeWatcher.containsName(buffer, count: buffer.count, name: wal))
-        let shmOnly = record("payrail.sqlite-shm")
-        #expect(!WakeWatcher.containsName(shmOnly, count: shmOnly.count, name: wal))
+            func record(_ name: String) -> [UInt8] {
+                var bytes = [UInt8](repeating: 0, count: 16)
+                var padded = Array(name.utf8) + [0]
+                while padded.count % 16 != 0 { padded.append(0) }
+                let length = UInt32(padded.count)
+                withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
+                return bytes + padded
+            }
+            let buffer = record("payrail.sqlite-shm") + record("payrail.sqlite.wake")
+            let wal = Array("payrail.sqlite.wake".utf8)
+            #expect(WakeWatcher.containsName(buffer, count: buffer.count, name: wal))
+            let shmOnly = record("payrail.sqlite-shm")
+            #expect(!WakeWatcher.containsName(shmOnly, count: shmOnly.count, name: wal))
         #endif
     }
 }
