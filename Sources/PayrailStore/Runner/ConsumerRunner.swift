@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// deliveries released.
 ///
 /// ## How it wakes up
-/// Busy, it claims again as soon as a batch is done. Idle, it sleeps on a `ChangeSignal` and uses no CPU until:
+/// Busy, it claims again as soon as a batch is done, or earlier, once the batch has all started and half the handler
+/// slots are free (so one slow handler does not hold new work back). Idle, it sleeps on a `ChangeSignal` and uses no CPU until:
 /// 1. a write in this process makes something claimable (append, retry, release, replay, ack that unblocks an
 ///    aggregate): the outbox notifies the signal when that transaction commits;
 /// 2. another process commits such a write: it then touches `<database>.wake`, and `WakeWatcher` sees that
