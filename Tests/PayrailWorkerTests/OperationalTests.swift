@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import PayrailProviders
 import PayrailRuntime
@@ -37,6 +38,18 @@ struct OperationalTests {
         } throws: { error in
             String(describing: error).contains(name)
         }
+    }
+
+    @Test func theHTTPClientOpensAsManyConnectionsPerHostAsTheWorkerRunsCalls() async throws {
+        let douyin = try DouyinConfiguration(baseURL: "http://127.0.0.1:9", requestTimeout: .seconds(5))
+        let wide = WorkerConfiguration(douyin: douyin, webhookConcurrency: 20, providerConcurrency: 48)
+        let client = makeWorkerHTTPClient(wide)
+        #expect(client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 48)
+        try await client.shutdown()
+        let narrow = makeWorkerHTTPClient(
+            WorkerConfiguration(douyin: douyin, webhookConcurrency: 2, providerConcurrency: 2))
+        #expect(narrow.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 8)
+        try await narrow.shutdown()
     }
 
     @Test func healthReadinessAndMetricsAnswer() async throws {

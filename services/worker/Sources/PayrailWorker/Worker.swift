@@ -72,6 +72,18 @@ public struct WorkerServices: Sendable {
     }
 }
 
+/// The worker's HTTP client (provider calls and webhooks): as many connections per host as the worker runs calls
+/// at once. AsyncHTTPClient's default of 8 per host queued provider handlers and webhook attempts behind each
+/// other (a bench merchant's endpoints, like many real ones, are one host). Shut it down after the worker.
+public func makeWorkerHTTPClient(_ configuration: WorkerConfiguration) -> HTTPClient {
+    var http = HTTPClient.Configuration()
+    http.connectionPool = .init(
+        idleTimeout: .seconds(60),
+        concurrentHTTP1ConnectionsPerHostSoftLimit: max(
+            8, configuration.providerConcurrency, configuration.webhookConcurrency))
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+}
+
 /// Builds the worker process: the consumers and dispatcher as services of a Hummingbird application that serves
 /// `/healthz`, `/readyz` and `/metrics` (the thin executable's one call; tests call it too).
 public func buildWorker(

@@ -34,7 +34,15 @@ struct Entrypoint: AsyncParsableCommand {
         }
         let store = try ServiceStore.open(
             databasePath: settings.databasePath, producer: "payrail-worker", needsSecrets: true, logger: logger)
-        let app = try buildWorker(settings: settings, store: store, configuration: configuration, logger: logger)
-        try await app.runService()
+        let client = makeWorkerHTTPClient(configuration)
+        let app = try buildWorker(
+            settings: settings, store: store, configuration: configuration, client: client, logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 }

@@ -26,7 +26,11 @@ public final class SandboxScheduler: Service, Sendable {
 
     /// Runs until graceful shutdown or cancellation.
     public func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // Callbacks go out at once, each on its own connection when needed (AsyncHTTPClient's default of 8 per host
+        // queued them behind each other, after their send time was recorded).
+        var http = HTTPClient.Configuration()
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         let sender = CallbackSender(client: client, timeoutSeconds: engine.configuration.callbackTimeout)
         let stopping = StopFlag()
         let engine = self.engine
