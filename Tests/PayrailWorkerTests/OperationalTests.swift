@@ -43,13 +43,10 @@ struct OperationalTests {
     @Test func theHTTPClientOpensAsManyConnectionsPerHostAsTheWorkerRunsCalls() async throws {
         let douyin = try DouyinConfiguration(baseURL: "http://127.0.0.1:9", requestTimeout: .seconds(5))
         let wide = WorkerConfiguration(douyin: douyin, webhookConcurrency: 20, providerConcurrency: 48)
-        let client = makeWorkerHTTPClient(wide)
-        #expect(client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 48)
-        try await client.shutdown()
-        let narrow = makeWorkerHTTPClient(
-            WorkerConfiguration(douyin: douyin, webhookConcurrency: 2, providerConcurrency: 2))
-        #expect(narrow.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 8)
-        try await narrow.shutdown()
+        #expect(workerHTTPConfiguration(wide).connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 48)
+        let narrow = WorkerConfiguration(douyin: douyin, webhookConcurrency: 2, providerConcurrency: 2)
+        #expect(workerHTTPConfiguration(narrow).connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 8)
+        try await makeWorkerHTTPClient(wide).shutdown()
     }
 
     @Test func healthReadinessAndMetricsAnswer() async throws {

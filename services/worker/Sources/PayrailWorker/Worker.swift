@@ -76,12 +76,17 @@ public struct WorkerServices: Sendable {
 /// at once. AsyncHTTPClient's default of 8 per host queued provider handlers and webhook attempts behind each
 /// other (a bench merchant's endpoints, like many real ones, are one host). Shut it down after the worker.
 public func makeWorkerHTTPClient(_ configuration: WorkerConfiguration) -> HTTPClient {
+    HTTPClient(eventLoopGroupProvider: .singleton, configuration: workerHTTPConfiguration(configuration))
+}
+
+/// The configuration of `makeWorkerHTTPClient`.
+public func workerHTTPConfiguration(_ configuration: WorkerConfiguration) -> HTTPClient.Configuration {
     var http = HTTPClient.Configuration()
     http.connectionPool = .init(
         idleTimeout: .seconds(60),
         concurrentHTTP1ConnectionsPerHostSoftLimit: max(
             8, configuration.providerConcurrency, configuration.webhookConcurrency))
-    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+    return http
 }
 
 /// Builds the worker process: the consumers and dispatcher as services of a Hummingbird application that serves
