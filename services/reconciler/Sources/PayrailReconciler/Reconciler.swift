@@ -179,16 +179,8 @@ public final class Reconciler: Sendable {
         }
         let pool = database.pool
         timer.lap("download")
-        // The checksums are computed on their own thread from the start, beside loading and matching.
-        let digests = Task {
-            try await Self.offPool {
-                try BillLayout.reconciled.map { kind in
-                    try FileDigest.sha256(path: staging.appendingPathComponent("\(kind.rawValue).csv").path)
-                }
-            }
-        }
-        // Per bill: Payrail's records are loaded by parallel readers, then the bill is read on one thread and
-        // matched on another.
+        // Per bill: Payrail's records are loaded by parallel readers, then the bill is read and hashed on one
+        // thread, parsed on two and matched on this one.
         try await Self.offPool {
             for match in matches {
                 let path = staging.appendingPathComponent("\(match.layout.kind.rawValue).csv").path
@@ -202,6 +194,7 @@ public final class Reconciler: Sendable {
                 }
                 timer.lap("scan_\(match.layout.kind.rawValue)")
                 timer.note("scan_\(match.layout.kind.rawValue)_read_cpu", millis: match.scanCPU.read)
+                timer.note("scan_\(match.layout.kind.rawValue)_parse_cpu", millis: match.scanCPU.parse)
                 timer.note("scan_\(match.layout.kind.rawValue)_match_cpu", millis: match.scanCPU.match)
             }
         }
@@ -224,7 +217,7 @@ public final class Reconciler: Sendable {
         timer.lap("neighbour")
         try await Self.offPool { try pool.read { db in for match in matches { try match.finish(db) } } }
         timer.lap("finish")
-        let checksums = try await digests.value
+        let checksums = matches.map { $0.outcome.file?.sha256 ?? "" }
 
         progress(ReconciliationProgress(phase: "store", billType: "", lines: 0, bytes: 0, totalBytes: 0))
         let reports = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("reports")

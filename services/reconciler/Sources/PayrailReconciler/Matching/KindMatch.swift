@@ -25,8 +25,8 @@ final class KindMatch: @unchecked Sendable {
     let appID: [UInt8]
     let records: PayrailRecords
     private(set) var outcome: Outcome
-    /// CPU time of the last scan's reading and matching threads, ms.
-    private(set) var scanCPU: (read: Double, match: Double) = (0, 0)
+    /// CPU time of the last scan's reading thread, parsing threads (together) and matching thread, ms.
+    private(set) var scanCPU: (read: Double, parse: Double, match: Double) = (0, 0, 0)
     private var index = PayrailIndex()
     private var pending: [BillLine] = []
     private var pendingNumbers: [String: Int] = [:]
@@ -54,14 +54,12 @@ final class KindMatch: @unchecked Sendable {
             timer: timer)
     }
 
-    /// Streams the bill against the loaded records: a thread of its own reads, checks and parses the lines while
-    /// this one matches them, in bill order. A malformed line fails the scan.
-    func scan(path: String, progress: (Int64, Int) -> Void) throws {
-        let fields = layout.header.count
-        let batchLines = 8192
-        let queue = BillBatchQueue(count: 4, fields: fields, lines: batchLines)
-        let reader = BillLineReader(layout: layout, appID: appID, name: name, batchLines: batchLines)
-        Thread.detachNewThread { reader.run(path: path, queue: queue) }
+    /// Streams the bill against the loaded records: a `BillPipeline` reads, hashes and parses it on other threads
+    /// (`parsers` of them parse) while this one matches the lines, in bill order. A malformed line fails the scan.
+    func scan(path: String, chunkSize: Int = 1 << 20, parsers: Int = 2, progress: (Int64, Int) -> Void) throws {
+        let pipeline = BillPipeline(
+            reader: BillLineReader(layout: layout, appID: appID, name: name), chunkSize: chunkSize, parsers: parsers)
+        pipeline.start(path: path)
         let number = layout.number
         let provider = layout.providerNumber
         let cpuBefore = threadCPUMillis()
@@ -69,25 +67,30 @@ final class KindMatch: @unchecked Sendable {
         var index = self.index
         self.index = PayrailIndex()
         defer { self.index = index }
-        var firsts = [UInt64](repeating: 0, count: batchLines)
-        while let batch = queue.take() {
-            let count = batch.lines.count
-            if firsts.count < count { firsts = [UInt64](repeating: 0, count: count) }
-            // First slots of the whole batch before any compare: their cache misses overlap.
-            for position in 0..<count { firsts[position] = index.firstSlot(batch.lines[position].hash) }
-            for position in 0..<count {
-                let parsed = batch.lines[position]
-                batch.withRecord(position) { record in
-                    let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
-                    line(record, parsed, entry: entry, provider: provider, index: &index)
+        var firsts = [UInt64](repeating: 0, count: 8192)
+        do {
+            while let batch = try pipeline.take() {
+                let count = batch.lines.count
+                if firsts.count < count { firsts = [UInt64](repeating: 0, count: count) }
+                // First slots of the whole batch before any compare: their cache misses overlap.
+                for position in 0..<count { firsts[position] = index.firstSlot(batch.lines[position].hash) }
+                for position in 0..<count {
+                    let parsed = batch.lines[position]
+                    batch.withRecord(position) { record in
+                        let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
+                        line(record, parsed, entry: entry, provider: provider, index: &index)
+                    }
                 }
+                progress(batch.bytesRead, outcome.lines)
+                pipeline.giveBack(batch)
             }
-            progress(batch.bytesRead, outcome.lines)
-            queue.giveBack(batch)
+        } catch {
+            _ = pipeline.finish()
+            throw error
         }
-        let result = try queue.waitFinished()
+        let result = pipeline.finish()
         outcome.file = result.summary
-        scanCPU = (result.cpuMillis, threadCPUMillis() - cpuBefore)
+        scanCPU = (result.readCPU, result.parseCPU, threadCPUMillis() - cpuBefore)
     }
 
     private func line(
@@ -106,7 +109,7 @@ final class KindMatch: @unchecked Sendable {
                 add(duplicate(values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)))
                 return
             }
-            let entry = index.entries[entryIndex]
+            let entry = index.entry(entryIndex)
             let providerMatches = index.providerMatches(entryIndex, record.field(provider))
             let amountMatches = entry.amount == amount
             let feeMatches = fee == nil || entry.fee == Int64.min || entry.fee == fee
@@ -138,8 +141,8 @@ final class KindMatch: @unchecked Sendable {
 
     private func findCandidates() {
         guard candidates.isEmpty else { return }
-        for (position, entry) in index.entries.enumerated()
-        where entry.seen == 0 && entry.time >= day.startMillis && entry.time < day.endMillis {
+        index.forEach { position, entry in
+            guard entry.seen == 0 && entry.time >= day.startMillis && entry.time < day.endMillis else { return }
             if entry.time < day.startMillis + windowMillis {
                 candidates[position] = day.adding(days: -1)
             } else if entry.time >= day.endMillis - windowMillis {
@@ -189,11 +192,11 @@ final class KindMatch: @unchecked Sendable {
             }
             compare(line, payrail)
         }
-        for (position, entry) in index.entries.enumerated()
-        where entry.time >= day.startMillis && entry.time < day.endMillis {
+        index.forEach { position, entry in
+            guard entry.time >= day.startMillis && entry.time < day.endMillis else { return }
             outcome.payrailCount += 1
             outcome.payrailTotal += entry.amount
-            guard entry.seen == 0, !clearedByNeighbour.contains(position) else { continue }
+            guard entry.seen == 0, !clearedByNeighbour.contains(position) else { return }
             add(
                 FoundDifference(
                     billType: layout.kind.rawValue, kind: .missingAtProvider, number: index.number(of: position),
