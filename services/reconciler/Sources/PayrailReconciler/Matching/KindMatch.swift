@@ -68,61 +68,81 @@ final class KindMatch: @unchecked Sendable {
         self.index = PayrailIndex()
         defer { self.index = index }
         var firsts = [UInt64](repeating: 0, count: 8192)
+        // Counted in locals (a class's properties are checked for exclusive access on every change).
+        var lines = 0
+        var billTotal: Int64 = 0
+        var matched = 0
         do {
             while let batch = try pipeline.take() {
-                let count = batch.lines.count
+                let parsedLines = batch.lines
+                let bytes = batch.bytes
+                let ends = batch.ends
+                let fields = batch.fields
+                let count = parsedLines.count
                 if firsts.count < count { firsts = [UInt64](repeating: 0, count: count) }
                 // First slots of the whole batch before any compare: their cache misses overlap.
-                for position in 0..<count { firsts[position] = index.firstSlot(batch.lines[position].hash) }
-                for position in 0..<count {
-                    let parsed = batch.lines[position]
-                    batch.withRecord(position) { record in
-                        let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
-                        line(record, parsed, entry: entry, provider: provider, index: &index)
+                for position in 0..<count { firsts[position] = index.firstSlot(parsedLines[position].hash) }
+                parsedLines.withUnsafeBufferPointer { parsedLines in
+                    bytes.withUnsafeBufferPointer { bytes in
+                        ends.withUnsafeBufferPointer { ends in
+                            for position in 0..<count {
+                                let parsed = parsedLines[position]
+                                let end = parsed.start + ends[parsed.endsStart + fields - 1]
+                                let record = CSVStreamReader.Record(
+                                    bytes: UnsafeBufferPointer(rebasing: bytes[parsed.start..<end]),
+                                    ends: UnsafeBufferPointer(rebasing: ends[parsed.endsStart..<(parsed.endsStart + fields)]),
+                                    line: parsed.line, gap: parsed.gap)
+                                lines += 1
+                                if parsed.succeeded { billTotal += parsed.amount }
+                                let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
+                                if line(record, parsed, entry: entry, provider: provider, index: &index) { matched += 1 }
+                            }
+                        }
                     }
                 }
-                progress(batch.bytesRead, outcome.lines)
+                progress(batch.bytesRead, lines)
                 pipeline.giveBack(batch)
             }
         } catch {
             _ = pipeline.finish()
             throw error
         }
+        outcome.lines += lines
+        outcome.billTotal += billTotal
+        outcome.matched += matched
         let result = pipeline.finish()
         outcome.file = result.summary
         scanCPU = (result.readCPU, result.parseCPU, threadCPUMillis() - cpuBefore)
     }
 
+    /// Matches one line (counted by the caller); true when it simply matched its record.
     private func line(
         _ record: CSVStreamReader.Record, _ parsed: BillBatch.Line, entry found: Int?, provider: Int,
         index: inout PayrailIndex
-    ) {
+    ) -> Bool {
         let amount = parsed.amount
         let fee: Int64? = parsed.fee == Int64.min ? nil : parsed.fee
         let succeeded = parsed.succeeded
         let time = parsed.time
-        outcome.lines += 1
-        if succeeded { outcome.billTotal += amount }
 
         if let entryIndex = found {
             if index.markSeen(entryIndex) > 0 {
                 add(duplicate(values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)))
-                return
+                return false
             }
             let entry = index.entry(entryIndex)
             let providerMatches = index.providerMatches(entryIndex, record.field(provider))
             let amountMatches = entry.amount == amount
             let feeMatches = fee == nil || entry.fee == Int64.min || entry.fee == fee
             if succeeded && providerMatches && amountMatches && feeMatches {
-                outcome.matched += 1
-                return
+                return true
             }
             let line = values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)
             let payrail = PayrailRecords.Record(
                 id: "", providerNumber: index.providerNumber(of: entryIndex), amount: entry.amount, status: "",
                 succeeded: true, time: entry.time, fee: entry.fee == Int64.min ? nil : entry.fee)
             compare(line, payrail)
-            return
+            return false
         }
         let line = values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)
         if pendingNumbers[line.number] != nil {
@@ -131,6 +151,7 @@ final class KindMatch: @unchecked Sendable {
             pendingNumbers[line.number] = pending.count
             pending.append(line)
         }
+        return false
     }
 
     /// The neighbouring days whose bills can clear near-midnight records this bill does not list.

@@ -76,8 +76,6 @@ final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         guard let address, address != MAP_FAILED else {
             fatalError("PageBuffer: cannot map \(length) bytes: \(String(cString: strerror(errno)))")
         }
-        // Large buffers only: a huge page is 2 MiB, and small indexes should stay small.
-        if length >= 4 << 20 { _ = madvise(address, length, Int32(MADV_HUGEPAGE)) }
         return address.bindMemory(to: Element.self, capacity: max(1, capacity))
     }
 
