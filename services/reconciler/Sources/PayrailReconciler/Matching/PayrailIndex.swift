@@ -1,8 +1,8 @@
 import Foundation
 
 /// Payrail's succeeded records of one kind around one bill day, packed for a million-line bill: each loading
-/// thread's `Part` keeps numbers back to back in a byte arena and entries as plain structs (in huge-page
-/// buffers), and one open-addressing table of entry indexes maps a number's bytes to its entry. Each slot holds the
+/// thread's `Part` keeps numbers back to back in a byte arena and entries as plain structs (in `PageBuffer`s),
+/// and one open-addressing table of entry indexes maps a number's bytes to its entry. Each slot holds the
 /// upper half of the number's hash beside the entry index, so a probe touches an entry only when the hashes agree,
 /// and a number is found only when its bytes are equal (two numbers with the same hash are both kept and told
 /// apart by their bytes). About 100 bytes a record, no per-record allocation.
@@ -31,7 +31,7 @@ struct PayrailIndex {
     }
 
     /// Records gathered by one loader: a part of the index, kept where it was written (parts are never copied
-    /// into one another). Its buffers are huge-page mappings (`PageBuffer`).
+    /// into one another). Its buffers are `PageBuffer`s.
     struct Part: @unchecked Sendable {
         let arena: PageBuffer<UInt8>
         let entries: PageBuffer<Entry>
