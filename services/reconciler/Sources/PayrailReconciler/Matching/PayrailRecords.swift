@@ -49,7 +49,11 @@ struct PayrailRecords {
         sliceWork: Int64 = 65_536, timer: PhaseTimer? = nil
     ) throws -> PayrailIndex {
         let bounds = try pool.read { db -> (Int64, Int64)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(table)"),
+            // Two subqueries: SQLite answers a lone min() or max() of the rowid from the b-tree's edge, but
+            // `SELECT min(rowid), max(rowid)` walks the whole table.
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT (SELECT min(rowid) FROM \(table)), (SELECT max(rowid) FROM \(table))"),
                 let low = row[0] as Int64?, let high = row[1] as Int64?
             else { return nil }
             return (low, high)
@@ -61,8 +65,10 @@ struct PayrailRecords {
         let slicer = RowidSlicer(low: low, high: high, threads: count, targetWork: sliceWork)
         let results = PartResults(count: count)
         let records = self
+        let started = ContinuousClock.now
         DispatchQueue.concurrentPerform(iterations: count) { thread in
             let cpu = threadCPUMillis()
+            let begun = ContinuousClock.now
             results.set(
                 thread,
                 Result {
@@ -72,6 +78,12 @@ struct PayrailRecords {
                     }
                 })
             timer?.note("load_\(records.kind.rawValue)_part\(thread)_cpu", millis: threadCPUMillis() - cpu)
+            // When the thread started and ended, from the start of the read (ms).
+            timer?.note(
+                "load_\(records.kind.rawValue)_part\(thread)_from", millis: Double((begun - started).wholeMicroseconds) / 1000)
+            timer?.note(
+                "load_\(records.kind.rawValue)_part\(thread)_to",
+                millis: Double((ContinuousClock.now - started).wholeMicroseconds) / 1000)
         }
         let loaded = try results.values()
         timer?.lap("load_\(kind.rawValue)_read")
