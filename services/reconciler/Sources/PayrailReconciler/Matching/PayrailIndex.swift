@@ -12,8 +12,6 @@ import Foundation
 struct PayrailIndex {
     /// One record.
     struct Entry {
-        /// `PayrailIndex.hash` of its developer number.
-        var hash: UInt64
         /// Amount in fen.
         var amount: Int64
         /// When it succeeded in Payrail (Unix ms).
@@ -35,11 +33,14 @@ struct PayrailIndex {
     struct Part: @unchecked Sendable {
         let arena: PageBuffer<UInt8>
         let entries: PageBuffer<Entry>
+        /// Each entry's `PayrailIndex.hash`, apart from the entries: filling the table reads only these.
+        let hashes: PageBuffer<UInt64>
 
         /// A part that expects about `capacity` records (reserved, not touched: costs no memory until used).
         init(capacity: Int = 0) {
             arena = PageBuffer(capacity: capacity * 40)
             entries = PageBuffer(capacity: capacity)
+            hashes = PageBuffer(capacity: capacity)
         }
 
         /// How many records it holds.
@@ -61,9 +62,10 @@ struct PayrailIndex {
             }
             entries.append(
                 Entry(
-                    hash: hash, amount: amount, time: time, fee: fee ?? Int64.min, numberStart: numberStart,
+                    amount: amount, time: time, fee: fee ?? Int64.min, numberStart: numberStart,
                     numberLength: Int32(truncatingIfNeeded: number.count), providerStart: providerStart,
                     providerLength: providerLength, seen: 0))
+            hashes.append(hash)
         }
 
         /// Adds a record with its number's hash.
@@ -125,10 +127,10 @@ struct PayrailIndex {
         let build: @Sendable (Int) -> Void = { side in
             let top = UInt64(side)
             for (number, part) in shared.parts.enumerated() {
-                let entries = part.entries.base
+                let hashes = part.hashes.base
                 let base = shared.bases[number]
                 for position in 0..<part.count {
-                    let hash = entries[position].hash
+                    let hash = hashes[position]
                     guard hash >> 63 == top else { continue }
                     var slot = Self.slot(hash, halfMask)
                     while shared.table[slot] != 0 { slot = Self.next(slot, halfMask) }

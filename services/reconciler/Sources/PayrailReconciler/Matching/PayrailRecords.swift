@@ -135,6 +135,7 @@ struct PayrailRecords {
                 """
         }
         let checksStatus = kind != .refund && kind != .settle
+        let hasFee = kind == .settle
         // Stepped with the C API: a million rows without a Row or Data per row. Each slice rebinds the range.
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments([0, 0, from, to, account.rawValue, merchant.rawValue])
@@ -168,7 +169,8 @@ struct PayrailRecords {
                 if let providerText = sqlite3_column_text(raw, 1) {
                     provider = UnsafeBufferPointer(start: providerText, count: Int(sqlite3_column_bytes(raw, 1)))
                 }
-                let fee: Int64? = sqlite3_column_type(raw, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(raw, 4)
+                let fee: Int64? =
+                    !hasFee || sqlite3_column_type(raw, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(raw, 4)
                 part.append(
                     number: number, provider: provider, amount: sqlite3_column_int64(raw, 2),
                     time: sqlite3_column_int64(raw, 3), fee: fee)
