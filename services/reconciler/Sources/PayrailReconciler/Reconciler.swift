@@ -216,6 +216,10 @@ public final class Reconciler: Sendable {
         }
         timer.lap("neighbour")
         try await Self.offPool { try pool.read { db in for match in matches { try match.finish(db) } } }
+        // The indexes (about 100 bytes a record) are done with: their memory is given back on a thread of its own,
+        // while the commit below waits for the disk.
+        let indexes = matches.map { $0.releaseIndex() }
+        Thread.detachNewThread { withExtendedLifetime(indexes) {} }
         timer.lap("finish")
         let checksums = matches.map { $0.outcome.file?.sha256 ?? "" }
 

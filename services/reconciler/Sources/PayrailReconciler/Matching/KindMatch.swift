@@ -192,6 +192,13 @@ final class KindMatch: @unchecked Sendable {
         }
     }
 
+    /// Hands over Payrail's records once `finish` is done with them (the kind keeps an empty index).
+    func releaseIndex() -> PayrailIndex {
+        let released = index
+        index = PayrailIndex()
+        return released
+    }
+
     /// Resolves lines the index did not hold, finds what the provider is missing, and completes each difference.
     func finish(_ db: Database) throws {
         findCandidates()
