@@ -241,17 +241,26 @@ public final class Reconciler: Sendable {
         let stored = try await ReconciliationWriter(outbox: outbox).commit(result)
         timer.lap("store")
 
-        // Committed: keep the raw bills with their checksums, then write the reports.
-        for match in matches {
-            let kind = match.layout.kind.rawValue
-            let target = folder.appendingPathComponent("\(kind).csv")
-            do {
-                try? fileManager.removeItem(at: target)
-                try fileManager.moveItem(at: staging.appendingPathComponent("\(kind).csv"), to: target)
-                let checksum = "\(bills[kind]?.sha256 ?? "")  \(kind).csv\n"
-                try Data(checksum.utf8).write(to: folder.appendingPathComponent("\(kind).csv.sha256"), options: .atomic)
-            } catch {
-                logger.error("raw bill not kept", metadata: ["path": "\(target.path)", "error": "\(error)"])
+        // Committed: keep the raw bills with their checksums, and write the reports at the same time (each file
+        // is written durably, so their waits for the disk overlap).
+        let kinds = matches.map { $0.layout.kind.rawValue }
+        let digests = bills.mapValues(\.sha256)
+        let logger = self.logger
+        let kept = Task {
+            try await Self.offPool {
+                let fileManager = FileManager.default
+                for kind in kinds {
+                    let target = folder.appendingPathComponent("\(kind).csv")
+                    do {
+                        try? fileManager.removeItem(at: target)
+                        try fileManager.moveItem(at: staging.appendingPathComponent("\(kind).csv"), to: target)
+                        let checksum = "\(digests[kind] ?? "")  \(kind).csv\n"
+                        try Data(checksum.utf8).write(
+                            to: folder.appendingPathComponent("\(kind).csv.sha256"), options: .atomic)
+                    } catch {
+                        logger.error("raw bill not kept", metadata: ["path": "\(target.path)", "error": "\(error)"])
+                    }
+                }
             }
         }
         do {
@@ -259,6 +268,7 @@ public final class Reconciler: Sendable {
         } catch {
             logger.error("report not written", metadata: ["path": "\(result.reportCSV)", "error": "\(error)"])
         }
+        _ = try? await kept.value
         timer.lap("files")
         var phases: Logger.Metadata = ["channel_account.id": "\(account)", "bill.date": "\(day.compact)"]
         for lap in timer.laps { phases["\(lap.name)_ms"] = "\(lap.millis)" }
