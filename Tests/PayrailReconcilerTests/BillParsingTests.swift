@@ -54,6 +54,17 @@ struct BillParsingTests {
         #expect(parse("2026-13-01 00:00:00") == nil)
         #expect(parse("2026-01-01T00:00:00") == nil)
         #expect(parse("2026-01-01 24:00:00") == nil)
+
+        // With the date cached, every time gives what a full parse gives (malformed ones too), in any order.
+        var cache = BillTime.DayCache()
+        for text in [
+            "2026-01-01 08:00:00", "2026-01-01 23:59:59", "2026-01-01 24:00:00", "2026-01-01 10:6x:00",
+            "2026-01-01T10:00:00", "2026-01-01 10:00", "2026-01-02 00:00:01", "2025-02-29 00:00:00",
+            "2025-02-29 00:00:01", "2026-01-02 13:14:15", "2026-01-01 00:00:00", "2024-02-29 12:00:00",
+        ] {
+            let cached = Array(text.utf8).withUnsafeBufferPointer { BillTime.parse($0, cache: &cache) }
+            #expect(cached == parse(text), "\(text)")
+        }
     }
 
     @Test("bill days: CST boundaries, neighbours, both spellings")

@@ -179,16 +179,8 @@ public final class Reconciler: Sendable {
         }
         let pool = database.pool
         timer.lap("download")
-        // The checksums are computed on their own thread from the start, beside loading and matching.
-        let digests = Task {
-            try await Self.offPool {
-                try BillLayout.reconciled.map { kind in
-                    try FileDigest.sha256(path: staging.appendingPathComponent("\(kind.rawValue).csv").path)
-                }
-            }
-        }
-        // Per bill: Payrail's records are loaded by parallel readers, then the bill is read on one thread and
-        // matched on another.
+        // Per bill: Payrail's records are loaded by parallel readers, then the bill is read and hashed on one
+        // thread, parsed on two and matched on this one.
         try await Self.offPool {
             for match in matches {
                 let path = staging.appendingPathComponent("\(match.layout.kind.rawValue).csv").path
@@ -202,6 +194,7 @@ public final class Reconciler: Sendable {
                 }
                 timer.lap("scan_\(match.layout.kind.rawValue)")
                 timer.note("scan_\(match.layout.kind.rawValue)_read_cpu", millis: match.scanCPU.read)
+                timer.note("scan_\(match.layout.kind.rawValue)_parse_cpu", millis: match.scanCPU.parse)
                 timer.note("scan_\(match.layout.kind.rawValue)_match_cpu", millis: match.scanCPU.match)
             }
         }
@@ -223,8 +216,12 @@ public final class Reconciler: Sendable {
         }
         timer.lap("neighbour")
         try await Self.offPool { try pool.read { db in for match in matches { try match.finish(db) } } }
+        // The indexes (about 100 bytes a record) are done with: their memory is given back on a thread of its own,
+        // while the commit below waits for the disk.
+        let indexes = matches.map { $0.releaseIndex() }
+        Thread.detachNewThread { withExtendedLifetime(indexes) {} }
         timer.lap("finish")
-        let checksums = try await digests.value
+        let checksums = matches.map { $0.outcome.file?.sha256 ?? "" }
 
         progress(ReconciliationProgress(phase: "store", billType: "", lines: 0, bytes: 0, totalBytes: 0))
         let reports = URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("reports")
@@ -244,17 +241,26 @@ public final class Reconciler: Sendable {
         let stored = try await ReconciliationWriter(outbox: outbox).commit(result)
         timer.lap("store")
 
-        // Committed: keep the raw bills with their checksums, then write the reports.
-        for match in matches {
-            let kind = match.layout.kind.rawValue
-            let target = folder.appendingPathComponent("\(kind).csv")
-            do {
-                try? fileManager.removeItem(at: target)
-                try fileManager.moveItem(at: staging.appendingPathComponent("\(kind).csv"), to: target)
-                let checksum = "\(bills[kind]?.sha256 ?? "")  \(kind).csv\n"
-                try Data(checksum.utf8).write(to: folder.appendingPathComponent("\(kind).csv.sha256"), options: .atomic)
-            } catch {
-                logger.error("raw bill not kept", metadata: ["path": "\(target.path)", "error": "\(error)"])
+        // Committed: keep the raw bills with their checksums, and write the reports at the same time (each file
+        // is written durably, so their waits for the disk overlap).
+        let kinds = matches.map { $0.layout.kind.rawValue }
+        let digests = bills.mapValues(\.sha256)
+        let logger = self.logger
+        let kept = Task {
+            try await Self.offPool {
+                let fileManager = FileManager.default
+                for kind in kinds {
+                    let target = folder.appendingPathComponent("\(kind).csv")
+                    do {
+                        try? fileManager.removeItem(at: target)
+                        try fileManager.moveItem(at: staging.appendingPathComponent("\(kind).csv"), to: target)
+                        let checksum = "\(digests[kind] ?? "")  \(kind).csv\n"
+                        try Data(checksum.utf8).write(
+                            to: folder.appendingPathComponent("\(kind).csv.sha256"), options: .atomic)
+                    } catch {
+                        logger.error("raw bill not kept", metadata: ["path": "\(target.path)", "error": "\(error)"])
+                    }
+                }
             }
         }
         do {
@@ -262,6 +268,7 @@ public final class Reconciler: Sendable {
         } catch {
             logger.error("report not written", metadata: ["path": "\(result.reportCSV)", "error": "\(error)"])
         }
+        _ = try? await kept.value
         timer.lap("files")
         var phases: Logger.Metadata = ["channel_account.id": "\(account)", "bill.date": "\(day.compact)"]
         for lap in timer.laps { phases["\(lap.name)_ms"] = "\(lap.millis)" }

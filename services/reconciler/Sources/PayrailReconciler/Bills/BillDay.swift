@@ -73,6 +73,51 @@ enum BillTime {
         return seconds * 1000
     }
 
+    /// The last date a reader saw (its 10 bytes) and that day's start: a bill's lines share a handful of dates, so
+    /// each date is parsed and checked once.
+    struct DayCache {
+        fileprivate var date: (UInt64, UInt16) = (0, 0)
+        fileprivate var known = false
+        fileprivate var startSeconds: Int64 = 0
+
+        init() {}
+    }
+
+    /// `parse(_:)` with the date looked up in `cache` (the time of day is always checked).
+    @inline(__always)
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout DayCache) -> Int64? {
+        guard bytes.count == 19, let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        let date = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        if !cache.known || cache.date != date {
+            guard let instant = parse(bytes), let time = timeOfDay(bytes) else { return nil }
+            cache = DayCache()
+            cache.date = date
+            cache.known = true
+            cache.startSeconds = instant / 1000 - time
+            return instant
+        }
+        guard let time = timeOfDay(bytes) else { return nil }
+        return (cache.startSeconds + time) * 1000
+    }
+
+    /// Seconds since midnight of a `yyyy-MM-dd HH:mm:ss` time's clock part, nil when malformed.
+    @inline(__always)
+    private static func timeOfDay(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes[10] == 0x20, bytes[13] == 0x3A, bytes[16] == 0x3A, let hour = twoDigits(bytes, 11),
+            let minute = twoDigits(bytes, 14), let second = twoDigits(bytes, 17), hour < 24, minute < 60, second < 60
+        else { return nil }
+        return Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    @inline(__always)
+    private static func twoDigits(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int? {
+        let high = Int(bytes[at]) - 48
+        let low = Int(bytes[at + 1]) - 48
+        guard high >= 0, high <= 9, low >= 0, low <= 9 else { return nil }
+        return high * 10 + low
+    }
+
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Reads a CSV file record by record in fixed-size chunks, so memory stays flat whatever the file's size. Quoted fields (`,`, `"` doubled, line breaks) are unquoted; `\r\n` line
@@ -36,6 +35,8 @@ struct CSVStreamReader {
         var bytes: Int64
         /// Records read (header included).
         var records: Int
+        /// The file's lower-case hex SHA-256, when the reader computed it.
+        var sha256: String? = nil
     }
 
     /// The file's name in error messages.
@@ -43,10 +44,10 @@ struct CSVStreamReader {
     /// The chunk size.
     var chunkSize = 1 << 20
 
-    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
+    enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     /// The parsing state carried across chunks; a local value, so its fields are checked statically.
-    private struct Machine {
+    struct Machine {
         let name: String
         var record: [UInt8] = []
         var ends: [Int] = []
@@ -55,10 +56,30 @@ struct CSVStreamReader {
         var recordLine = 1
         var records = 0
 
-        init(name: String) {
+        /// A machine at the start of a record on line `line`.
+        init(name: String, line: Int = 1) {
             self.name = name
+            self.line = line
+            self.recordLine = line
             record.reserveCapacity(1024)
             ends.reserveCapacity(16)
+        }
+
+        /// Whether it stands between records (nothing of a record read yet).
+        var betweenRecords: Bool { state == .fieldStart && record.isEmpty && ends.isEmpty }
+
+        /// Checks the end of the file: a quote that never closed or a last record without a line end is
+        /// `bill_truncated`.
+        func checkEnd() throws {
+            if state == .quoted {
+                throw ReconcileError(
+                    "bill_truncated", "\(name): the file ends inside a quoted field (line \(recordLine))")
+            }
+            if !betweenRecords {
+                throw ReconcileError(
+                    "bill_truncated",
+                    "\(name): the last line (\(recordLine)) has no line end: the file is cut short")
+            }
         }
 
         /// Where the line starting at `position` ends (its `\n`), when it ends inside the chunk and has no quote.
@@ -211,15 +232,7 @@ struct CSVStreamReader {
             }
             progress(total)
         }
-        if machine.state == .quoted {
-            throw ReconcileError(
-                "bill_truncated", "\(name): the file ends inside a quoted field (line \(machine.recordLine))")
-        }
-        if !machine.record.isEmpty || !machine.ends.isEmpty || machine.state != .fieldStart {
-            throw ReconcileError(
-                "bill_truncated",
-                "\(name): the last line (\(machine.recordLine)) has no line end: the file is cut short")
-        }
+        try machine.checkEnd()
         return Summary(bytes: total, records: machine.records)
     }
 }
@@ -227,18 +240,4 @@ struct CSVStreamReader {
 /// `read(2)` into a buffer (a free function: the reader's own `read` would shadow it).
 private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
     read(descriptor, buffer.baseAddress, buffer.count)
-}
-
-/// The SHA-256 of a file, read in chunks (run beside the parse, on the other core).
-enum FileDigest {
-    /// Lower-case hex SHA-256 of the file's bytes.
-    static func sha256(path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReconcileError("bill_unavailable", "cannot open \(path)")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
 }

@@ -25,8 +25,8 @@ final class KindMatch: @unchecked Sendable {
     let appID: [UInt8]
     let records: PayrailRecords
     private(set) var outcome: Outcome
-    /// CPU time of the last scan's reading and matching threads, ms.
-    private(set) var scanCPU: (read: Double, match: Double) = (0, 0)
+    /// CPU time of the last scan's reading thread, parsing threads (together) and matching thread, ms.
+    private(set) var scanCPU: (read: Double, parse: Double, match: Double) = (0, 0, 0)
     private var index = PayrailIndex()
     private var pending: [BillLine] = []
     private var pendingNumbers: [String: Int] = [:]
@@ -54,14 +54,12 @@ final class KindMatch: @unchecked Sendable {
             timer: timer)
     }
 
-    /// Streams the bill against the loaded records: a thread of its own reads, checks and parses the lines while
-    /// this one matches them, in bill order. A malformed line fails the scan.
-    func scan(path: String, progress: (Int64, Int) -> Void) throws {
-        let fields = layout.header.count
-        let batchLines = 8192
-        let queue = BillBatchQueue(count: 4, fields: fields, lines: batchLines)
-        let reader = BillLineReader(layout: layout, appID: appID, name: name, batchLines: batchLines)
-        Thread.detachNewThread { reader.run(path: path, queue: queue) }
+    /// Streams the bill against the loaded records: a `BillPipeline` reads, hashes and parses it on other threads
+    /// (`parsers` of them parse) while this one matches the lines, in bill order. A malformed line fails the scan.
+    func scan(path: String, chunkSize: Int = 1 << 20, parsers: Int = 2, progress: (Int64, Int) -> Void) throws {
+        let pipeline = BillPipeline(
+            reader: BillLineReader(layout: layout, appID: appID, name: name), chunkSize: chunkSize, parsers: parsers)
+        pipeline.start(path: path)
         let number = layout.number
         let provider = layout.providerNumber
         let cpuBefore = threadCPUMillis()
@@ -69,57 +67,82 @@ final class KindMatch: @unchecked Sendable {
         var index = self.index
         self.index = PayrailIndex()
         defer { self.index = index }
-        var firsts = [UInt64](repeating: 0, count: batchLines)
-        while let batch = queue.take() {
-            let count = batch.lines.count
-            if firsts.count < count { firsts = [UInt64](repeating: 0, count: count) }
-            // First slots of the whole batch before any compare: their cache misses overlap.
-            for position in 0..<count { firsts[position] = index.firstSlot(batch.lines[position].hash) }
-            for position in 0..<count {
-                let parsed = batch.lines[position]
-                batch.withRecord(position) { record in
-                    let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
-                    line(record, parsed, entry: entry, provider: provider, index: &index)
+        var firsts = [UInt64](repeating: 0, count: 8192)
+        // Counted in locals (a class's properties are checked for exclusive access on every change).
+        var lines = 0
+        var billTotal: Int64 = 0
+        var matched = 0
+        do {
+            while let batch = try pipeline.take() {
+                let parsedLines = batch.lines
+                let bytes = batch.bytes
+                let ends = batch.ends
+                let fields = batch.fields
+                let count = parsedLines.count
+                if firsts.count < count { firsts = [UInt64](repeating: 0, count: count) }
+                // First slots of the whole batch before any compare: their cache misses overlap.
+                for position in 0..<count { firsts[position] = index.firstSlot(parsedLines[position].hash) }
+                parsedLines.withUnsafeBufferPointer { parsedLines in
+                    bytes.withUnsafeBufferPointer { bytes in
+                        ends.withUnsafeBufferPointer { ends in
+                            for position in 0..<count {
+                                let parsed = parsedLines[position]
+                                let end = parsed.start + ends[parsed.endsStart + fields - 1]
+                                let record = CSVStreamReader.Record(
+                                    bytes: UnsafeBufferPointer(rebasing: bytes[parsed.start..<end]),
+                                    ends: UnsafeBufferPointer(rebasing: ends[parsed.endsStart..<(parsed.endsStart + fields)]),
+                                    line: parsed.line, gap: parsed.gap)
+                                lines += 1
+                                if parsed.succeeded { billTotal += parsed.amount }
+                                let entry = index.find(record.field(number), hash: parsed.hash, first: firsts[position])
+                                if line(record, parsed, entry: entry, provider: provider, index: &index) { matched += 1 }
+                            }
+                        }
+                    }
                 }
+                progress(batch.bytesRead, lines)
+                pipeline.giveBack(batch)
             }
-            progress(batch.bytesRead, outcome.lines)
-            queue.giveBack(batch)
+        } catch {
+            _ = pipeline.finish()
+            throw error
         }
-        let result = try queue.waitFinished()
+        outcome.lines += lines
+        outcome.billTotal += billTotal
+        outcome.matched += matched
+        let result = pipeline.finish()
         outcome.file = result.summary
-        scanCPU = (result.cpuMillis, threadCPUMillis() - cpuBefore)
+        scanCPU = (result.readCPU, result.parseCPU, threadCPUMillis() - cpuBefore)
     }
 
+    /// Matches one line (counted by the caller); true when it simply matched its record.
     private func line(
         _ record: CSVStreamReader.Record, _ parsed: BillBatch.Line, entry found: Int?, provider: Int,
         index: inout PayrailIndex
-    ) {
+    ) -> Bool {
         let amount = parsed.amount
         let fee: Int64? = parsed.fee == Int64.min ? nil : parsed.fee
         let succeeded = parsed.succeeded
         let time = parsed.time
-        outcome.lines += 1
-        if succeeded { outcome.billTotal += amount }
 
         if let entryIndex = found {
             if index.markSeen(entryIndex) > 0 {
                 add(duplicate(values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)))
-                return
+                return false
             }
-            let entry = index.entries[entryIndex]
+            let entry = index.entry(entryIndex)
             let providerMatches = index.providerMatches(entryIndex, record.field(provider))
             let amountMatches = entry.amount == amount
             let feeMatches = fee == nil || entry.fee == Int64.min || entry.fee == fee
             if succeeded && providerMatches && amountMatches && feeMatches {
-                outcome.matched += 1
-                return
+                return true
             }
             let line = values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)
             let payrail = PayrailRecords.Record(
                 id: "", providerNumber: index.providerNumber(of: entryIndex), amount: entry.amount, status: "",
                 succeeded: true, time: entry.time, fee: entry.fee == Int64.min ? nil : entry.fee)
             compare(line, payrail)
-            return
+            return false
         }
         let line = values(record, amount: amount, succeeded: succeeded, time: time, fee: fee)
         if pendingNumbers[line.number] != nil {
@@ -128,6 +151,7 @@ final class KindMatch: @unchecked Sendable {
             pendingNumbers[line.number] = pending.count
             pending.append(line)
         }
+        return false
     }
 
     /// The neighbouring days whose bills can clear near-midnight records this bill does not list.
@@ -138,8 +162,8 @@ final class KindMatch: @unchecked Sendable {
 
     private func findCandidates() {
         guard candidates.isEmpty else { return }
-        for (position, entry) in index.entries.enumerated()
-        where entry.seen == 0 && entry.time >= day.startMillis && entry.time < day.endMillis {
+        index.forEach { position, entry in
+            guard entry.seen == 0 && entry.time >= day.startMillis && entry.time < day.endMillis else { return }
             if entry.time < day.startMillis + windowMillis {
                 candidates[position] = day.adding(days: -1)
             } else if entry.time >= day.endMillis - windowMillis {
@@ -168,6 +192,13 @@ final class KindMatch: @unchecked Sendable {
         }
     }
 
+    /// Hands over Payrail's records once `finish` is done with them (the kind keeps an empty index).
+    func releaseIndex() -> PayrailIndex {
+        let released = index
+        index = PayrailIndex()
+        return released
+    }
+
     /// Resolves lines the index did not hold, finds what the provider is missing, and completes each difference.
     func finish(_ db: Database) throws {
         findCandidates()
@@ -189,11 +220,11 @@ final class KindMatch: @unchecked Sendable {
             }
             compare(line, payrail)
         }
-        for (position, entry) in index.entries.enumerated()
-        where entry.time >= day.startMillis && entry.time < day.endMillis {
+        index.forEach { position, entry in
+            guard entry.time >= day.startMillis && entry.time < day.endMillis else { return }
             outcome.payrailCount += 1
             outcome.payrailTotal += entry.amount
-            guard entry.seen == 0, !clearedByNeighbour.contains(position) else { continue }
+            guard entry.seen == 0, !clearedByNeighbour.contains(position) else { return }
             add(
                 FoundDifference(
                     billType: layout.kind.rawValue, kind: .missingAtProvider, number: index.number(of: position),

@@ -38,54 +38,75 @@ struct PayrailRecords {
         }
     }
 
-    /// Loads every successful record of the account whose success time is in `[from, to)`, splitting the table
-    /// by rowid into `parts` ranges read at once on their own threads and connections (each range is read in one
-    /// snapshot; a record is in exactly one range). `capacity` is a guess of the count, reserved in every part so
-    /// the first can take in the others without moving (reserved memory is not touched, so costs nothing);
-    /// tables spanning fewer than `minimumSpan` rowids are read in one part.
+    /// Loads every successful record of the account whose success time is in `[from, to)` on `parts` threads at
+    /// once, each on its own pooled connection in one snapshot. The table is handed out in rowid slices by a
+    /// `RowidSlicer` (slices sized to about `sliceWork` SQLite VM steps, a few thousand rows; a thread that runs
+    /// out takes half of the other's remaining range), so the threads finish together however the ids are spread
+    /// and whatever else runs on the cores; every record is in exactly one slice. `capacity` is a guess of the count (reserved, not
+    /// touched); tables spanning fewer than `minimumSpan` rowids are read by one thread.
     func loadIndex(
         _ pool: DatabasePool, from: Int64, to: Int64, parts: Int = 2, capacity: Int = 0, minimumSpan: Int64 = 20_000,
-        timer: PhaseTimer? = nil
+        sliceWork: Int64 = 65_536, timer: PhaseTimer? = nil
     ) throws -> PayrailIndex {
         let bounds = try pool.read { db -> (Int64, Int64)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(table)"),
+            // Two subqueries: SQLite answers a lone min() or max() of the rowid from the b-tree's edge, but
+            // `SELECT min(rowid), max(rowid)` walks the whole table.
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT (SELECT min(rowid) FROM \(table)), (SELECT max(rowid) FROM \(table))"),
                 let low = row[0] as Int64?, let high = row[1] as Int64?
             else { return nil }
             return (low, high)
         }
         guard let bounds else { return PayrailIndex() }
         let (low, high) = bounds
-        let count = high - low < minimumSpan ? 1 : max(1, parts)
-        let span = (high - low + 1 + Int64(count) - 1) / Int64(count)
-        let ranges = (0..<count).map { part -> ClosedRange<Int64> in
-            let start = low + Int64(part) * span
-            return start...min(high, start + span - 1)
-        }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        let count = !overflow && span < minimumSpan ? 1 : max(1, parts)
+        let slicer = RowidSlicer(low: low, high: high, threads: count, targetWork: sliceWork)
         let results = PartResults(count: count)
         let records = self
-        DispatchQueue.concurrentPerform(iterations: count) { part in
+        let started = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: count) { thread in
             let cpu = threadCPUMillis()
+            let begun = ContinuousClock.now
             results.set(
-                part,
+                thread,
                 Result {
                     try pool.read { db in
-                        try records.loadPart(
-                            db, from: from, to: to, rowids: ranges[part], capacity: capacity + 1024)
+                        try records.loadSlices(
+                            db, from: from, to: to, thread: thread, slicer: slicer, capacity: capacity + 1024)
                     }
                 })
-            timer?.note("load_\(records.kind.rawValue)_part\(part)_cpu", millis: threadCPUMillis() - cpu)
+            timer?.note("load_\(records.kind.rawValue)_part\(thread)_cpu", millis: threadCPUMillis() - cpu)
+            // When the thread started and ended, from the start of the read (ms).
+            timer?.note(
+                "load_\(records.kind.rawValue)_part\(thread)_from", millis: Double((begun - started).wholeMicroseconds) / 1000)
+            timer?.note(
+                "load_\(records.kind.rawValue)_part\(thread)_to",
+                millis: Double((ContinuousClock.now - started).wholeMicroseconds) / 1000)
         }
         let loaded = try results.values()
         timer?.lap("load_\(kind.rawValue)_read")
-        let index = PayrailIndex(parts: loaded)
+        // The records' order is the table's: every thread's runs, by the rowid each run starts at.
+        let pieces = loaded.enumerated().flatMap { thread, loaded in
+            loaded.runs.map { (start: $0.rowid, piece: PayrailIndex.Piece(part: thread, start: $0.start, end: $0.end)) }
+        }.sorted { $0.start < $1.start }.map(\.piece)
+        let index = PayrailIndex(parts: loaded.map(\.part), pieces: pieces)
         timer?.lap("load_\(kind.rawValue)_index")
         return index
     }
 
-    /// Loads one rowid range of the records.
-    func loadPart(_ db: Database, from: Int64, to: Int64, rowids: ClosedRange<Int64>, capacity: Int) throws
-        -> PayrailIndex.Part
-    {
+    /// What one loading thread read: its part and the runs of it each slice produced.
+    struct LoadedPart: Sendable {
+        var part: PayrailIndex.Part
+        /// Each non-empty slice: the rowid it starts at and its entries in `part`.
+        var runs: [(rowid: Int64, start: Int, end: Int)]
+    }
+
+    /// Reads the slices `slicer` hands thread `thread` until the table is done.
+    func loadSlices(
+        _ db: Database, from: Int64, to: Int64, thread: Int, slicer: RowidSlicer, capacity: Int
+    ) throws -> LoadedPart {
         let scope = "(o.channel_account_id = ? OR (o.channel_account_id IS NULL AND o.merchant_id = ?))"
         // NOT INDEXED: the rowid range is walked in table order (an index on status would fetch every row by
         // rowid, one b-tree descent each, and covers nearly every order anyway).
@@ -114,38 +135,50 @@ struct PayrailRecords {
                 """
         }
         let checksStatus = kind != .refund && kind != .settle
-        // Stepped with the C API: a million rows without a Row or Data per row.
+        let hasFee = kind == .settle
+        // Stepped with the C API: a million rows without a Row or Data per row. Each slice rebinds the range.
         let statement = try db.makeStatement(sql: sql)
-        try statement.setArguments([
-            rowids.lowerBound, rowids.upperBound, from, to, account.rawValue, merchant.rawValue,
-        ])
+        try statement.setArguments([0, 0, from, to, account.rawValue, merchant.rawValue])
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }
-        var part = PayrailIndex.Part(capacity: capacity)
-        while true {
-            let code = sqlite3_step(raw)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw ReconcileError(
-                    "database", "reading Payrail's records failed: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+        let part = PayrailIndex.Part(capacity: capacity)
+        var runs: [(rowid: Int64, start: Int, end: Int)] = []
+        var previous: Int64?
+        _ = sqlite3_stmt_status(raw, Int32(SQLITE_STMTSTATUS_VM_STEP), 1)
+        while let slice = slicer.next(thread: thread, previousWork: previous) {
+            sqlite3_reset(raw)
+            sqlite3_bind_int64(raw, 1, slice.lowerBound)
+            sqlite3_bind_int64(raw, 2, slice.upperBound)
+            let start = part.count
+            while true {
+                let code = sqlite3_step(raw)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw ReconcileError(
+                        "database",
+                        "reading Payrail's records failed: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                }
+                if checksStatus {
+                    guard let status = sqlite3_column_text(raw, 5),
+                        Self.isPaid(UnsafeBufferPointer(start: status, count: Int(sqlite3_column_bytes(raw, 5))))
+                    else { continue }
+                }
+                guard let numberText = sqlite3_column_text(raw, 0) else { continue }
+                let number = UnsafeBufferPointer(start: numberText, count: Int(sqlite3_column_bytes(raw, 0)))
+                var provider: UnsafeBufferPointer<UInt8>?
+                if let providerText = sqlite3_column_text(raw, 1) {
+                    provider = UnsafeBufferPointer(start: providerText, count: Int(sqlite3_column_bytes(raw, 1)))
+                }
+                let fee: Int64? =
+                    !hasFee || sqlite3_column_type(raw, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(raw, 4)
+                part.append(
+                    number: number, provider: provider, amount: sqlite3_column_int64(raw, 2),
+                    time: sqlite3_column_int64(raw, 3), fee: fee)
             }
-            if checksStatus {
-                guard let status = sqlite3_column_text(raw, 5),
-                    Self.isPaid(UnsafeBufferPointer(start: status, count: Int(sqlite3_column_bytes(raw, 5))))
-                else { continue }
-            }
-            guard let numberText = sqlite3_column_text(raw, 0) else { continue }
-            let number = UnsafeBufferPointer(start: numberText, count: Int(sqlite3_column_bytes(raw, 0)))
-            var provider: UnsafeBufferPointer<UInt8>?
-            if let providerText = sqlite3_column_text(raw, 1) {
-                provider = UnsafeBufferPointer(start: providerText, count: Int(sqlite3_column_bytes(raw, 1)))
-            }
-            let fee: Int64? = sqlite3_column_type(raw, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(raw, 4)
-            part.append(
-                number: number, provider: provider, amount: sqlite3_column_int64(raw, 2),
-                time: sqlite3_column_int64(raw, 3), fee: fee)
+            previous = Int64(sqlite3_stmt_status(raw, Int32(SQLITE_STMTSTATUS_VM_STEP), 1))
+            if part.count > start { runs.append((slice.lowerBound, start, part.count)) }
         }
-        return part
+        return LoadedPart(part: part, runs: runs)
     }
 
     private static let paidStatuses = ["paid", "partially_refunded", "refunded"].map { Array($0.utf8) }
@@ -187,18 +220,18 @@ struct PayrailRecords {
 /// The parts loaded by concurrent readers, each written once by its own thread.
 private final class PartResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [Result<PayrailIndex.Part, any Error>?]
+    private var results: [Result<PayrailRecords.LoadedPart, any Error>?]
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ result: Result<PayrailIndex.Part, any Error>) {
+    func set(_ index: Int, _ result: Result<PayrailRecords.LoadedPart, any Error>) {
         lock.lock()
         results[index] = result
         lock.unlock()
     }
 
     /// The parts in order, or the first part's error.
-    func values() throws -> [PayrailIndex.Part] {
+    func values() throws -> [PayrailRecords.LoadedPart] {
         lock.lock()
         let all = results
         results = []
