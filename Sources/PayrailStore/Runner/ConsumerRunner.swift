@@ -158,6 +158,7 @@ public final class ConsumerRunner: Service, Sendable {
     private enum Finished: Sendable {
         case outcome(Outcome)
         case settleTimer
+        case aheadTimer
         case changed
     }
 
@@ -168,9 +169,10 @@ public final class ConsumerRunner: Service, Sendable {
     /// batch-mates' acks back (their leases keep running, their aggregates stay blocked), outcomes waiting longer
     /// than `settleDelay` while handlers still run are written at once.
     ///
-    /// Once the whole batch has started and at least half the handler slots are free, it claims more (writing the
-    /// outcomes so far in the same transaction) instead of waiting for the batch's last handler: one slow handler
-    /// then no longer holds new work back. It claims ahead again only after a change (an append, a finished
+    /// Once the whole batch has started, at least half the handler slots are free and the batch has run for
+    /// `settleDelay`, it claims another batch (writing the outcomes so far in the same transaction) instead of
+    /// waiting for the batch's last handler: one slow handler then no longer holds new work back. Fast batches
+    /// finish before that and claim as before, so claims stay as large and as few (each is a durable write). It claims ahead again only after a change (an append, a finished
     /// handler freeing an aggregate), so an empty claim is not repeated for nothing.
     private func process(_ first: [ClaimedDelivery]) async -> [Outcome] {
         await withTaskGroup(of: Finished.self) { group in
@@ -181,6 +183,8 @@ public final class ConsumerRunner: Service, Sendable {
             var watching = false
             var next = batch.startIndex
             var claimedNothingAt: UInt64?
+            var batchStarted = ContinuousClock.now
+            var aheadTimerRunning = false
             let settleDelay = configuration.settleDelay
             let concurrency = configuration.concurrency
             while true {
@@ -196,16 +200,19 @@ public final class ConsumerRunner: Service, Sendable {
                 }
                 if running == 0 { break }
                 let generation = changes.generation
-                if next == batch.endIndex, running <= concurrency / 2, !isStopping, claimedNothingAt != generation {
+                let eligible = next == batch.endIndex && running <= concurrency / 2 && !isStopping
+                let aged = ContinuousClock.now - batchStarted >= settleDelay
+                if eligible, aged, claimedNothingAt != generation {
                     do {
                         let (settled, more) = try await backend.settleAndClaim(
                             pending.map(\.settlement), consumer: configuration.consumer, owner: configuration.owner,
-                            max: concurrency - running, lease: configuration.lease)
+                            max: configuration.batchSize, lease: configuration.lease)
                         report(pending, settled)
                         pending = []
                         if !more.isEmpty {
                             batch += more
                             claimedNothingAt = nil
+                            batchStarted = ContinuousClock.now
                             continue
                         }
                         claimedNothingAt = generation
@@ -221,7 +228,16 @@ public final class ConsumerRunner: Service, Sendable {
                         return .settleTimer
                     }
                 }
-                if !watching, next == batch.endIndex, running <= concurrency / 2, !isStopping {
+                if eligible, !aged, !aheadTimerRunning {
+                    // Claiming ahead becomes possible once the batch has run for `settleDelay`.
+                    aheadTimerRunning = true
+                    let wait = batchStarted + settleDelay - ContinuousClock.now
+                    group.addTask {
+                        try? await Task.sleep(for: wait)
+                        return .aheadTimer
+                    }
+                }
+                if !watching, eligible, aged {
                     // Wakes this loop when work may have arrived while the remaining handlers run.
                     watching = true
                     let changes = self.changes
@@ -240,6 +256,8 @@ public final class ConsumerRunner: Service, Sendable {
                         await settle(pending)
                         pending = []
                     }
+                case .aheadTimer:
+                    aheadTimerRunning = false
                 case .changed:
                     watching = false
                 case nil:
