@@ -30,6 +30,9 @@ echo "$GEN"
 ACCOUNT=$(echo "$GEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["account"])')
 PLANTED=$(echo "$GEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["planted_total"])')
 ls -la "$BENCH_DIR/bills/$ACCOUNT/${DATE//-/}/payment.csv" | awk '{print "bill size:", $5, "bytes"}'
+# The generator leaves ~450 MB of dirty pages (database and bill); without this the kernel writes them back during
+# whichever run comes first, and that run's durable commit waits behind them.
+sync
 
 measure() {  # measure NAME command... -> prints the command's stdout to NAME.out, time -v to NAME.time
     local name=$1; shift
