@@ -36,14 +36,9 @@ public final class ConnectorDirectory: Sendable {
         self.logger = logger
     }
 
-    /// The account an order is paid through: its own, or the merchant's only Douyin account. Throws
-    /// `no_channel_account` (permanent) when there is none or the choice is ambiguous.
-    public func account(for order: Order) async throws -> ChannelAccount {
-        try Self.pick(for: order)(try await channels.list(merchant: order.merchantID))
-    }
-
-    /// The account an order is paid through and, for a supported provider, a connector for it (nil otherwise):
-    /// one read for both.
+    /// The account an order is paid through (its own, or the merchant's only Douyin account; `no_channel_account`,
+    /// permanent, when there is none or the choice is ambiguous) and, for a supported provider, a connector for it
+    /// (nil otherwise): one read for both.
     public func connection(for order: Order) async throws -> (account: ChannelAccount, connector: AccountConnector?) {
         let (account, stored) = try await channels.choose(
             merchant: order.merchantID, secrets: secrets, Self.pick(for: order))
