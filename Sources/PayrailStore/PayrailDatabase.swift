@@ -51,14 +51,9 @@ public final class PayrailDatabase: Sendable {
     /// Rings `webhooksCreated` here and the webhook bell for other processes once the current transaction commits
     /// (one hook per transaction, however many deliveries it creates).
     public func notifyWebhooksAfterCommit(_ db: Database) {
-        let alreadyRegistered = webhookBellRegistered.withLock { registered -> Bool in
-            defer { registered = true }
-            return registered
-        }
-        if alreadyRegistered { return }
-        db.afterNextTransaction(
-            onCommit: { [self] _ in
-                webhookBellRegistered.withLock { $0 = false }
+        Self.onceAfterTransaction(
+            db, registered: webhookBellRegistered,
+            onCommit: { [self] in
                 let adopted = adoptedInTransaction.withLock { adopted in
                     defer { adopted.removeAll() }
                     return adopted
@@ -67,9 +62,28 @@ public final class PayrailDatabase: Sendable {
                 webhooksCreated.notify()
                 webhookBell.post()
             },
-            onRollback: { [self] _ in
-                webhookBellRegistered.withLock { $0 = false }
-                adoptedInTransaction.withLock { $0.removeAll() }
+            onRollback: { [self] in adoptedInTransaction.withLock { $0.removeAll() } })
+    }
+
+    /// Registers `onCommit`/`onRollback` for the end of the writer's current transaction unless `registered` says
+    /// this transaction has them already (the pool has one writer connection, so one flag per hook is enough).
+    static func onceAfterTransaction(
+        _ db: Database, registered: Locked<Bool>, onCommit: @escaping @Sendable () -> Void,
+        onRollback: @escaping @Sendable () -> Void = {}
+    ) {
+        let alreadyRegistered = registered.withLock { flag -> Bool in
+            defer { flag = true }
+            return flag
+        }
+        if alreadyRegistered { return }
+        db.afterNextTransaction(
+            onCommit: { _ in
+                registered.withLock { $0 = false }
+                onCommit()
+            },
+            onRollback: { _ in
+                registered.withLock { $0 = false }
+                onRollback()
             })
     }
 
@@ -95,8 +109,8 @@ public final class PayrailDatabase: Sendable {
         }
     }
 
-    /// Takes committed adopted deliveries in order while `accept` agrees (it sees each and may refuse; refused ones
-    /// stay queued, `drop` ones are removed without being returned), at most `max`.
+    /// Takes committed adopted deliveries in order, at most `max`, as `decide` says for each: `take` it, `keep` it
+    /// queued, or `drop` it (removed without being returned).
     public func takeAdoptedWebhooks(
         max: Int, _ decide: (AdoptedWebhook) -> AdoptedWebhook.Decision
     ) -> [AdoptedWebhook] {

@@ -105,16 +105,7 @@ public final class Outbox: Sendable {
     /// transaction however many appends or settlements it holds (the pool has one writer connection).
     func notifyAfterCommit(_ db: Database) {
         let database = self.database
-        let alreadyRegistered = database.wakeRegistered.withLock { registered -> Bool in
-            defer { registered = true }
-            return registered
-        }
-        if alreadyRegistered { return }
-        db.afterNextTransaction(
-            onCommit: { _ in
-                database.wakeRegistered.withLock { $0 = false }
-                database.notifyCommitted()
-            },
-            onRollback: { _ in database.wakeRegistered.withLock { $0 = false } })
+        PayrailDatabase.onceAfterTransaction(
+            db, registered: database.wakeRegistered, onCommit: { database.notifyCommitted() })
     }
 }
