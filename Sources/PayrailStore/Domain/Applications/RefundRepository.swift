@@ -66,15 +66,16 @@ public final class RefundRepository: Sendable {
 
     /// One of a merchant's refunds; another merchant's is `not_found`.
     public func find(merchant: MerchantID, id: RefundID) async throws -> ApplicationRecord {
-        try await database.read { db in
+        try database.readNow { db in
             try ApplicationEngine.fetch(.refund, id: id.rawValue, merchant: merchant, in: db)
         }
     }
 
     /// A merchant's refund by its own number (the number the provider knows it by); `not_found` when none.
     public func find(merchant: MerchantID, outRefundNo: String) async throws -> ApplicationRecord {
-        try await database.read { db in
-            guard let record = try ApplicationEngine.fetch(.refund, merchant: merchant, number: outRefundNo, in: db) else {
+        try database.readNow { db in
+            guard let record = try ApplicationEngine.fetch(.refund, merchant: merchant, number: outRefundNo, in: db)
+            else {
                 throw DomainFailures.notFound("refund", outRefundNo)
             }
             return record
@@ -83,7 +84,7 @@ public final class RefundRepository: Sendable {
 
     /// Any refund by id, for the services acting on provider results.
     public func get(_ id: RefundID) async throws -> ApplicationRecord {
-        try await database.read { db in try ApplicationEngine.fetch(.refund, id: id.rawValue, in: db) }
+        try database.readNow { db in try ApplicationEngine.fetch(.refund, id: id.rawValue, in: db) }
     }
 
     /// A merchant's refunds of one order, oldest first; `not_found` for another merchant's order.

@@ -61,15 +61,16 @@ public final class SettlementRepository: Sendable {
 
     /// One of a merchant's settlements; another merchant's is `not_found`.
     public func find(merchant: MerchantID, id: SettlementID) async throws -> ApplicationRecord {
-        try await database.read { db in
+        try database.readNow { db in
             try ApplicationEngine.fetch(.settlement, id: id.rawValue, merchant: merchant, in: db)
         }
     }
 
     /// A merchant's settlement by its own number (the number the provider knows it by); `not_found` when none.
     public func find(merchant: MerchantID, outSettleNo: String) async throws -> ApplicationRecord {
-        try await database.read { db in
-            guard let record = try ApplicationEngine.fetch(.settlement, merchant: merchant, number: outSettleNo, in: db) else {
+        try database.readNow { db in
+            guard let record = try ApplicationEngine.fetch(.settlement, merchant: merchant, number: outSettleNo, in: db)
+            else {
                 throw DomainFailures.notFound("settlement", outSettleNo)
             }
             return record
@@ -78,7 +79,7 @@ public final class SettlementRepository: Sendable {
 
     /// Any settlement by id, for the services acting on provider results.
     public func get(_ id: SettlementID) async throws -> ApplicationRecord {
-        try await database.read { db in try ApplicationEngine.fetch(.settlement, id: id.rawValue, in: db) }
+        try database.readNow { db in try ApplicationEngine.fetch(.settlement, id: id.rawValue, in: db) }
     }
 
     /// A merchant's settlements of one order, oldest first.

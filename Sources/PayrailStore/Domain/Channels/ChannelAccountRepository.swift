@@ -63,7 +63,7 @@ public final class ChannelAccountRepository: Sendable {
         merchant: MerchantID, secrets: SecretBox,
         _ choose: @escaping @Sendable ([ChannelAccount]) throws -> ChannelAccount
     ) async throws -> (account: ChannelAccount, douyin: DouyinCredentials?) {
-        try await database.read { db in
+        try database.readNow { db in
             let account = try choose(try Self.fetchAll(merchant: merchant, in: db))
             guard account.provider == .douyin else { return (account, nil) }
             return (account, try Self.douyinCredentials(account.id, secrets: secrets, in: db))
@@ -81,7 +81,7 @@ public final class ChannelAccountRepository: Sendable {
 
     /// The Douyin account registered for an app id, if any (the ingester resolves callbacks with it).
     public func douyinAccount(appID: String) async throws -> ChannelAccount? {
-        try await database.read { db in
+        try database.readNow { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM channel_account WHERE provider = 'douyin' AND app_id = ?"),
                 arguments: [appID]

@@ -67,7 +67,7 @@ public final class OrderRepository: Sendable {
 
     /// One of a merchant's orders; another merchant's order is `not_found`.
     public func find(merchant: MerchantID, id: OrderID) async throws -> Order {
-        try await database.read { db in try Self.fetch(id, merchant: merchant, in: db) }
+        try database.readNow { db in try Self.fetch(id, merchant: merchant, in: db) }
     }
 
     /// One of a merchant's orders, read inside the caller's transaction (one snapshot with other reads).
@@ -82,7 +82,7 @@ public final class OrderRepository: Sendable {
 
     /// One of a merchant's orders by its own number; `not_found` when it has none.
     public func find(merchant: MerchantID, outOrderNo: String) async throws -> Order {
-        try await database.read { db in
+        try database.readNow { db in
             guard let order = try Self.fetch(merchant: merchant, outOrderNo: outOrderNo, in: db) else {
                 throw DomainFailures.notFound("order", outOrderNo)
             }
@@ -92,7 +92,7 @@ public final class OrderRepository: Sendable {
 
     /// Any order by id, for the services acting on provider results (not for merchant requests).
     public func get(_ id: OrderID) async throws -> Order {
-        try await database.read { db in try Self.fetch(id, in: db) }
+        try database.readNow { db in try Self.fetch(id, in: db) }
     }
 
     /// Stores the provider's order id and pay parameters and moves `created → awaiting_payment`; a late

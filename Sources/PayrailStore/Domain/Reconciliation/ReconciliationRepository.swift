@@ -1,6 +1,5 @@
 import GRDB
 import PayrailCore
-import PayrailStore
 
 /// The merchant-facing read side of reconciliation (the gateway's `GET /v1/reconciliations[/{id}]`): scoped to
 /// one merchant, another merchant's run is `not_found`.

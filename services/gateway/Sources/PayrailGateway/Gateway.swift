@@ -65,8 +65,10 @@ public struct Gateway: Sendable {
     public let logger: Logger
 
     /// Creates the gateway over an open store (the master key box is needed for webhook endpoint secrets).
-    public init(database: PayrailDatabase, outbox: Outbox, secrets: SecretBox, limits: GatewayLimits = GatewayLimits(),
-                logger: Logger) {
+    public init(
+        database: PayrailDatabase, outbox: Outbox, secrets: SecretBox, limits: GatewayLimits = GatewayLimits(),
+        logger: Logger
+    ) {
         self.database = database
         self.outbox = outbox
         self.orders = OrderRepository(database: database, outbox: outbox)
@@ -79,7 +81,7 @@ public struct Gateway: Sendable {
             repository: IdempotencyRepository(database: database, clock: outbox.clock),
             lifetime: limits.idempotencyLifetime)
         self.keyCache = APIKeyCache(lifetime: limits.apiKeyCacheLifetime, clock: outbox.clock)
-        self.readers = SyncReaders(settings: database.settings)
+        self.readers = database.syncReaders
         self.limits = limits
         self.logger = logger
     }

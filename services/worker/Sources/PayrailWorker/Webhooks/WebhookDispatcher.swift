@@ -264,7 +264,7 @@ public final class WebhookDispatcher: Service, Sendable {
     /// event is gone, `not_found` when the endpoint was deleted.
     func prepare(_ delivery: ClaimedWebhook) async throws -> (body: [UInt8], secrets: [WebhookSecret])? {
         let (secrets, now) = (self.secrets, clock.nowMillis())
-        return try await database.read { db in
+        return try database.readNow { db in
             try WebhookDeliveries.prepare(
                 eventID: delivery.eventID, merchantID: delivery.merchantID, endpointID: delivery.endpointID,
                 secrets: secrets, nowMillis: now, in: db)
