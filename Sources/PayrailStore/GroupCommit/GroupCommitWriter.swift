@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 
 /// The process's single writer: concurrent write transactions share one durable commit.
@@ -29,6 +30,10 @@ public final class GroupCommitWriter: Sendable {
     }
 
     private let pool: DatabasePool
+    /// Where the drain loop runs: a plain serial queue of its own, which enters the pool's writer synchronously
+    /// (on an idle writer that runs on this queue's thread), so a batch costs no hop to the writer's queue and
+    /// back to Swift's pool. It blocks its thread while SQLite commits; it is no Swift cooperative thread.
+    private let drainQueue = DispatchQueue(label: "payrail.group-commit")
     private let state = Locked(State())
     private let batchSizes = Locked<(batches: Int, jobs: Int)>((0, 0))
 
@@ -75,12 +80,12 @@ public final class GroupCommitWriter: Sendable {
             return true
         }
         if startDrain {
-            Task { await self.drain() }
+            drainQueue.async { self.drain() }
         }
     }
 
     /// Commits batches until nothing is waiting.
-    private func drain() async {
+    private func drain() {
         while true {
             let jobs = state.withLock { state -> [Job] in
                 let taken = state.waiting
@@ -94,7 +99,7 @@ public final class GroupCommitWriter: Sendable {
                 $0.jobs += jobs.count
             }
             do {
-                try await pool.writeWithoutTransaction { db in
+                try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         // Savepoint statements from the statement cache: preparing them anew for every job was a
                         // measurable share of the single writer's time.
