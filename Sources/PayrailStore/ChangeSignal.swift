@@ -38,6 +38,12 @@ public final class ChangeSignal: Sendable {
         }
     }
 
+    /// Waits until the generation differs from `seen` or the task is cancelled: no timer, for a waiter that is
+    /// cancelled anyway when its caller moves on (a timeout costs a child task and a dispatch timer each wait).
+    public func wait(since seen: UInt64) async {
+        await waitForChange(since: seen)
+    }
+
     private func waitForChange(since seen: UInt64) async {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1

@@ -242,7 +242,7 @@ public final class ConsumerRunner: Service, Sendable {
                     watching = true
                     let changes = self.changes
                     group.addTask {
-                        await changes.wait(since: generation, timeout: .seconds(3600))
+                        await changes.wait(since: generation)
                         return .changed
                     }
                 }
