@@ -28,6 +28,12 @@ public final class PayrailDatabase: Sendable {
     /// Notified after this process committed webhook deliveries (see `notifyWebhooksAfterCommit`), and by the
     /// watcher `watchWebhookBell()` starts when another process did.
     public let webhooksCreated: ChangeSignal
+    /// Moved on when the database may hold claimable deliveries that were not handed over in memory: this process
+    /// committed deliveries it did not adopt (or made old ones due again), or another process rang the webhook bell.
+    /// A dispatcher woken only for adopted deliveries need not claim from the database.
+    public let webhooksInDatabase: ChangeSignal
+    /// Whether the writer's current transaction wrote deliveries that were not adopted.
+    let unadoptedWebhooksInTransaction = Locked(false)
     /// Tells other processes that a commit created webhook deliveries.
     let webhookBell: WakeFile
     /// Whether the writer's current transaction already has its after-commit webhook hook.
@@ -42,6 +48,7 @@ public final class PayrailDatabase: Sendable {
         self.changes = ChangeSignal()
         self.wakeFile = WakeFile(databasePath: settings.path)
         self.webhooksCreated = ChangeSignal()
+        self.webhooksInDatabase = ChangeSignal()
         self.webhookBell = WakeFile(databasePath: settings.path, name: WakeFile.webhooks)
     }
 
@@ -51,9 +58,12 @@ public final class PayrailDatabase: Sendable {
         wakeFile.post()
     }
 
-    /// Rings `webhooksCreated` here and the webhook bell for other processes once the current transaction commits
-    /// (one hook per transaction, however many deliveries it creates).
-    public func notifyWebhooksAfterCommit(_ db: Database) {
+    /// Rings `webhooksCreated` here once the current transaction commits (one hook per transaction, however many
+    /// deliveries it creates) and, unless every delivery it wrote was adopted by this process's dispatcher
+    /// (`allAdopted`), `webhooksInDatabase` and the webhook bell for other processes: deliveries leased to this
+    /// process's dispatcher are no other dispatcher's business.
+    public func notifyWebhooksAfterCommit(_ db: Database, allAdopted: Bool = false) {
+        if !allAdopted { unadoptedWebhooksInTransaction.withLock { $0 = true } }
         Self.onceAfterTransaction(
             db, registered: webhookBellRegistered,
             onCommit: { [self] in
@@ -62,10 +72,20 @@ public final class PayrailDatabase: Sendable {
                     return adopted
                 }
                 if !adopted.isEmpty { adoptedReady.withLock { $0 += adopted } }
+                let unadopted = unadoptedWebhooksInTransaction.withLock { flag in
+                    defer { flag = false }
+                    return flag
+                }
+                if unadopted {
+                    webhooksInDatabase.notify()
+                    webhookBell.post()
+                }
                 webhooksCreated.notify()
-                webhookBell.post()
             },
-            onRollback: { [self] in adoptedInTransaction.withLock { $0.removeAll() } })
+            onRollback: { [self] in
+                adoptedInTransaction.withLock { $0.removeAll() }
+                unadoptedWebhooksInTransaction.withLock { $0 = false }
+            })
     }
 
     /// Registers `onCommit`/`onRollback` for the end of the writer's current transaction unless `registered` says
@@ -168,7 +188,9 @@ public final class PayrailDatabase: Sendable {
     /// Starts a watcher that notifies `webhooksCreated` when another process rings the webhook bell (the webhook
     /// dispatcher runs one); `stop()` it when done.
     public func watchWebhookBell() -> WakeWatcher {
-        WakeWatcher(databasePath: settings.path, name: WakeFile.webhooks, signal: webhooksCreated)
+        WakeWatcher(
+            databasePath: settings.path, name: WakeFile.webhooks, signal: webhooksCreated,
+            alsoNotify: webhooksInDatabase)
     }
 
     /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.

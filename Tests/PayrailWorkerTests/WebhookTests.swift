@@ -45,6 +45,26 @@ struct WebhookTests {
         }
     }
 
+    @Test func deliveriesThisProcessWritesAreSentWithoutClaimingFromTheDatabase() async throws {
+        try await WorkerHarness.with { harness in
+            // Only the worker's own events reach this endpoint: the orders the test writes (as the gateway would)
+            // have no notify_url, so their order.created has no delivery for any dispatcher to claim.
+            _ = try await WebhookEndpointRepository(database: harness.database, secrets: WorkerHarness.secrets).create(
+                merchant: harness.merchant,
+                NewWebhookEndpoint(url: harness.receiverURL + "/hooks/own", eventTypes: ["order.awaiting_payment"]))
+            let services = try await harness.startWorker()
+            try await Task.sleep(for: .milliseconds(300))  // the dispatcher's first look finds nothing
+            let before = services.dispatcher.databaseClaims
+            for _ in 0..<20 { _ = try await harness.createOrder(100) }
+            _ = try await eventually("every order's awaiting_payment webhook") {
+                await harness.receiver.webhooks("own").count == 20 ? true : nil
+            }
+            // Each was adopted in memory; the database is looked at again only once `idlePoll` (1 s) has passed.
+            let claims = services.dispatcher.databaseClaims - before
+            #expect(claims <= 4, "\(claims) database claims for deliveries handed over in memory")
+        }
+    }
+
     @Test func deliveryGoesDeadAfterTheScheduleAndIsRedeliveredOnRequest() async throws {
         // A tiny scale runs the whole 10-attempt schedule in well under a second.
         try await WorkerHarness.with(timeScale: 0.00001) { harness in

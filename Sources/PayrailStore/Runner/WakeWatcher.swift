@@ -22,9 +22,9 @@ public final class WakeWatcher: Sendable {
     private let stopWrite: Int32
     private let started: Bool
 
-    /// Starts watching the bell `name` of `databasePath` (the outbox's by default); notifies `signal` on every
-    /// write burst.
-    init(databasePath: String, name: String = WakeFile.outbox, signal: ChangeSignal) {
+    /// Starts watching the bell `name` of `databasePath` (the outbox's by default); notifies `alsoNotify` (if any),
+    /// then `signal`, on every write burst.
+    init(databasePath: String, name: String = WakeFile.outbox, signal: ChangeSignal, alsoNotify: ChangeSignal? = nil) {
         #if canImport(Glibc)
             let url = URL(fileURLWithPath: WakeFile.path(forDatabase: databasePath, name: name)).standardizedFileURL
             let folder = url.deletingLastPathComponent().path
@@ -43,7 +43,9 @@ public final class WakeWatcher: Sendable {
             started = true
             let stopRead = pipeFDs[0]
             let thread = Thread {
-                Self.watch(inotifyFD: fd, stopFD: stopRead, filePath: url.path, fileName: fileName, signal: signal)
+                Self.watch(
+                    inotifyFD: fd, stopFD: stopRead, filePath: url.path, fileName: fileName, signal: signal,
+                    alsoNotify: alsoNotify)
                 close(fd)
                 close(stopRead)
             }
@@ -69,7 +71,8 @@ public final class WakeWatcher: Sendable {
     #if canImport(Glibc)
         /// The watching loop: block in poll until inotify or the stop pipe is readable.
         private static func watch(
-            inotifyFD: Int32, stopFD: Int32, filePath: String, fileName: String, signal: ChangeSignal
+            inotifyFD: Int32, stopFD: Int32, filePath: String, fileName: String, signal: ChangeSignal,
+            alsoNotify: ChangeSignal?
         ) {
             var buffer = [UInt8](repeating: 0, count: 16 * 1024)
             let wanted = Array(fileName.utf8)
@@ -99,7 +102,10 @@ public final class WakeWatcher: Sendable {
                     fileWatch = inotify_add_watch(inotifyFD, filePath, UInt32(IN_MODIFY))
                     touched = true
                 }
-                if touched { signal.notify() }
+                if touched {
+                    alsoNotify?.notify()
+                    signal.notify()
+                }
             }
         }
 

@@ -3,6 +3,7 @@ import GRDB
 import PayrailCore
 import PayrailSigning
 import Testing
+
 @testable import PayrailStore
 
 @Suite("Domain: merchant event log and webhook endpoints")
@@ -28,7 +29,8 @@ struct DomainWebhookTests {
         let endpoints = WebhookEndpointRepository(
             database: fixture.database, secrets: DomainFixture.secrets, clock: fixture.clock)
         let hook = try await endpoints.create(
-            merchant: fixture.merchant, NewWebhookEndpoint(url: "https://shop.example/hooks", eventTypes: ["order.paid"]))
+            merchant: fixture.merchant,
+            NewWebhookEndpoint(url: "https://shop.example/hooks", eventTypes: ["order.paid"]))
         let signal = fixture.database.webhooksCreated
         let before = signal.generation
         let order = try await fixture.orders.create(
@@ -49,17 +51,20 @@ struct DomainWebhookTests {
                     ORDER BY d.id
                     """
             ).map { row -> [String?] in
-                [row["type"], row["endpoint_id"], row["url"], row["state"], String(row["attempts"] as Int),
-                 row["merchant_id"]]
+                [
+                    row["type"], row["endpoint_id"], row["url"], row["state"], String(row["attempts"] as Int),
+                    row["merchant_id"],
+                ]
             }
         }
         let merchant = fixture.merchant.rawValue
         // order.created: only the notify_url (the endpoint takes order.paid only); order.paid: both.
-        #expect(rows == [
-            ["order.created", nil, "https://shop.example/notify", "pending", "0", merchant],
-            ["order.paid", hook.endpoint.id.rawValue, "https://shop.example/hooks", "pending", "0", merchant],
-            ["order.paid", nil, "https://shop.example/notify", "pending", "0", merchant],
-        ])
+        #expect(
+            rows == [
+                ["order.created", nil, "https://shop.example/notify", "pending", "0", merchant],
+                ["order.paid", hook.endpoint.id.rawValue, "https://shop.example/hooks", "pending", "0", merchant],
+                ["order.paid", nil, "https://shop.example/notify", "pending", "0", merchant],
+            ])
 
         // A write that fails leaves no delivery. (Group commit rolls back its savepoint and may still commit the
         // batch around it, so the signal may ring for nothing: a dispatcher then finds nothing due.)
@@ -100,7 +105,8 @@ struct DomainWebhookTests {
         // The order.created event's webhook shows the order as it is now: paid.
         #expect(data["id"] as? String == order.id.rawValue)
         #expect(data["status"] as? String == "paid")
-        let payloadBody = try #require(other.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] })
+        let payloadBody = try #require(
+            other.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] })
         #expect((payloadBody["data"] as? [String: Any])?["lines"] as? Int == 3)
         #expect(missing == nil)
         // Keys are sorted, so the signed bytes are stable.
@@ -155,6 +161,14 @@ struct DomainWebhookTests {
         let database = fixture.database
         #expect(database.adoptWebhooks(owner: "host:1", lease: .seconds(60)))
         #expect(!database.adoptWebhooks(owner: "host:2", lease: .seconds(60)), "one adopter per process")
+        // What another process's watcher would hear of the webhook bell.
+        let heard = ChangeSignal()
+        let otherProcess = WakeWatcher(databasePath: database.settings.path, name: WakeFile.webhooks, signal: heard)
+        defer { otherProcess.stop() }
+        try await Task.sleep(for: .milliseconds(200))
+        let (created, inDatabase, rung) = (
+            database.webhooksCreated.generation, database.webhooksInDatabase.generation, heard.generation
+        )
         let order = try await fixture.orders.create(
             merchant: fixture.merchant,
             NewOrder(outOrderNo: "A-1", amount: .fen(100), subject: "Item", notifyURL: "https://shop.example/n")
@@ -166,6 +180,11 @@ struct DomainWebhookTests {
             }
         }
         let row = try #require(found)
+        // Adopted deliveries wake this process's dispatcher only: no bell, nothing for a database claim.
+        #expect(database.webhooksCreated.generation != created)
+        #expect(database.webhooksInDatabase.generation == inDatabase)
+        await heard.wait(since: rung, timeout: .milliseconds(300))
+        #expect(heard.generation == rung, "adopted deliveries rang the other processes' bell")
         #expect(row.state == "leased")
         #expect(row.owner.hasPrefix("host:1:"))
         #expect(row.expires == now + 60_000)
@@ -190,6 +209,7 @@ struct DomainWebhookTests {
             }
         }
         #expect(database.takeAdoptedWebhooks(max: 10) { _ in .take }.isEmpty)
+        #expect(database.webhooksInDatabase.generation == inDatabase, "a rolled-back write announced deliveries")
         _ = try await fixture.orders.apply(order.id, .paymentConfirmed(.fen(100)))
         let leftovers = database.stopAdoptingWebhooks()
         #expect(leftovers.count == 1)
@@ -206,6 +226,10 @@ struct DomainWebhookTests {
             try String.fetchOne(db, sql: "SELECT state FROM webhook_delivery ORDER BY id DESC LIMIT 1")
         }
         #expect(last == "pending")
+        // Pending ones are in the database for any dispatcher: the signal moves and the bell rings.
+        #expect(database.webhooksInDatabase.generation != inDatabase)
+        await heard.wait(since: rung, timeout: .seconds(30))
+        #expect(heard.generation != rung, "pending deliveries did not ring the bell")
         #expect(database.adoptWebhooks(owner: "host:3", lease: .seconds(60)), "adoption can start again")
     }
 
@@ -225,12 +249,15 @@ struct DomainWebhookTests {
         let merchant = try await MerchantRepository(database: producerSide, clock: clock)
             .create(name: "Shop", secrets: DomainFixture.secrets).merchant.id
         let before = dispatcherSide.webhooksCreated.generation
+        let inDatabase = dispatcherSide.webhooksInDatabase.generation
         _ = try await OrderRepository(database: producerSide, outbox: outbox).create(
             merchant: merchant,
             NewOrder(outOrderNo: "B-1", amount: .fen(100), subject: "Item", notifyURL: "https://shop.example/n"))
         // Waits for the watcher; far below the timeout when it works (a functional check, not a speed one).
         await dispatcherSide.webhooksCreated.wait(since: before, timeout: .seconds(30))
         #expect(dispatcherSide.webhooksCreated.generation != before)
+        // The watcher moves `webhooksInDatabase` before it wakes the dispatcher, which then claims.
+        #expect(dispatcherSide.webhooksInDatabase.generation != inDatabase)
     }
 
     @Test func endpointsAreCreatedListedRotatedAndDeletedPerMerchant() async throws {

@@ -31,7 +31,8 @@ public enum WebhookDeliveries {
             targets.append((nil, notify))
         }
         guard !targets.isEmpty else { return 0 }
-        if availableAt <= nowMillis, let adopter = database.webhookAdopter.withLock({ $0 }) {
+        let adopter = availableAt <= nowMillis ? database.webhookAdopter.withLock({ $0 }) : nil
+        if let adopter {
             let lease = "\(adopter.owner):\(RandomUUID.compact().prefix(12))"
             let expires = nowMillis + adopter.leaseMillis
             let insert = try db.cachedStatement(
@@ -62,7 +63,7 @@ public enum WebhookDeliveries {
                 ])
             }
         }
-        database.notifyWebhooksAfterCommit(db)
+        database.notifyWebhooksAfterCommit(db, allAdopted: adopter != nil)
         return targets.count
     }
 }

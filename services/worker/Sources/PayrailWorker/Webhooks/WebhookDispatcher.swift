@@ -7,6 +7,7 @@ import PayrailCore
 import PayrailSigning
 import PayrailStore
 import ServiceLifecycle
+import Synchronization
 
 /// Sends due webhook deliveries, as a `Service`: claims them with a lease (so replicas share the work), POSTs the
 /// event signed per Standard Webhooks, records every attempt in `webhook_attempt`, and reschedules failures on
@@ -27,6 +28,10 @@ public final class WebhookDispatcher: Service, Sendable {
     private let logger: Logger
     private let inFlight = InFlight()
     private let stopping = StopFlag()
+    private let claims = Atomic<Int>(0)
+
+    /// How many claims this dispatcher has made from the database (tests: adopted deliveries need none).
+    public var databaseClaims: Int { claims.load(ordering: .relaxed) }
 
     /// Creates a dispatcher. It wakes on the database's `webhooksCreated` signal: rung after this process commits
     /// webhook deliveries and, through the webhook bell it watches while running, after another process does.
@@ -71,36 +76,56 @@ public final class WebhookDispatcher: Service, Sendable {
 
     private func loop(adopting: Bool) async {
         await withDiscardingTaskGroup { group in
+            // When the database was last claimed from, what `webhooksInDatabase` said then, and whether that claim
+            // filled every free slot (so more may be due).
+            var lastClaim: (at: ContinuousClock.Instant, generation: UInt64, full: Bool)?
             while !isStopping {
                 let seen = wake.generation
                 let free = configuration.webhookConcurrency - (await inFlight.total)
-                // Deliveries this process wrote come leased to us in memory; the database has the others.
-                var claimed = adopting && free > 0 ? await takeAdopted(max: free) : []
-                for delivery in claimed { await inFlight.add(delivery.merchantID) }
-                if free > claimed.count {
+                // Deliveries this process wrote come leased to us in memory: they start at once, before any claim.
+                let adopted = adopting && free > 0 ? await takeAdopted(max: free) : []
+                await start(adopted, in: &group)
+                // The database is claimed from when it may hold due work: another process rang the bell or this one
+                // wrote deliveries it did not adopt (`webhooksInDatabase`), the last claim was full, or `idlePoll`
+                // has passed (retries and run-out leases come due with time). A wake for adopted deliveries alone
+                // costs no write.
+                let generation = database.webhooksInDatabase.generation
+                let mayHaveWork =
+                    lastClaim.map {
+                        $0.full || $0.generation != generation || ContinuousClock.now - $0.at >= configuration.idlePoll
+                    } ?? true
+                var found: [ClaimedWebhook] = []
+                if free > adopted.count, !adopting || mayHaveWork {
                     do {
-                        let found = try await claim(
-                            max: free - claimed.count,
+                        found = try await claim(
+                            max: free - adopted.count,
                             saturated: await inFlight.saturated(configuration.webhookPerMerchant))
-                        for delivery in found { await inFlight.add(delivery.merchantID) }
-                        claimed += found
+                        lastClaim = (ContinuousClock.now, generation, found.count == free - adopted.count)
                     } catch {
                         logger.error("claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
+                    await start(found, in: &group)
                 }
-                for delivery in claimed {
-                    group.addTask {
-                        await self.attempt(delivery)
-                        await self.inFlight.remove(delivery.merchantID)
-                        self.wake.notify()
-                    }
-                }
-                if claimed.count == free, free > 0 { continue }
+                if adopted.count + found.count == free, free > 0 { continue }
                 if isStopping { break }
                 // Having just claimed, the attempts ring `wake` when they finish, and the loop claims again then:
                 // only an idle loop needs the next due time (one read) to sleep exactly until it.
-                let timeout = claimed.isEmpty ? await idleTimeout() : configuration.idlePoll
+                let timeout =
+                    adopted.isEmpty && found.isEmpty ? await idleTimeout() : configuration.idlePoll
                 await wake.wait(since: seen, timeout: timeout)
+                if wake.generation == seen { lastClaim = nil }  // woken by the timeout: look in the database
+            }
+        }
+    }
+
+    /// Starts an attempt for each delivery (counted in flight per merchant until it ends).
+    private func start(_ deliveries: [ClaimedWebhook], in group: inout DiscardingTaskGroup) async {
+        for delivery in deliveries {
+            await inFlight.add(delivery.merchantID)
+            group.addTask {
+                await self.attempt(delivery)
+                await self.inFlight.remove(delivery.merchantID)
+                self.wake.notify()
             }
         }
     }
@@ -177,6 +202,7 @@ public final class WebhookDispatcher: Service, Sendable {
     /// Leases up to `max` due deliveries (pending and due, or leased with an expired lease), at most
     /// `webhookPerMerchant` per merchant, none for merchants already at their limit here.
     func claim(max: Int, saturated: [String]) async throws -> [ClaimedWebhook] {
+        claims.wrappingAdd(1, ordering: .relaxed)
         let now = clock.nowMillis()
         let lease = "\(owner):\(UUID().uuidString.prefix(8))"
         let expires = now + configuration.webhookLease.milliseconds
