@@ -22,12 +22,16 @@ public struct ConsumerConfiguration: Sendable {
     /// Outcomes of a batch are written together with the next claim; one that has waited this long while other
     /// handlers of its batch still run is written at once.
     public var settleDelay: Duration
+    /// How long a batch runs, with half its slots free, before the runner claims more work instead of waiting for
+    /// its last handlers (default `settleDelay`). Shorter picks new work up sooner at the cost of smaller claims:
+    /// right for handlers that wait on the network, wrong for many tiny ones.
+    public var claimAheadAfter: Duration
 
     /// Creates a configuration with production defaults.
     public init(
         consumer: String, owner: String? = nil, batchSize: Int = 32, concurrency: Int = 8,
         lease: Duration = .seconds(30), backoff: BackoffSchedule = .standard, poisonAttempts: Int? = nil,
-        idlePoll: Duration = .seconds(1), settleDelay: Duration = .milliseconds(20)
+        idlePoll: Duration = .seconds(1), settleDelay: Duration = .milliseconds(20), claimAheadAfter: Duration? = nil
     ) {
         self.consumer = consumer
         self.owner = owner ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
@@ -38,6 +42,7 @@ public struct ConsumerConfiguration: Sendable {
         self.poisonAttempts = poisonAttempts
         self.idlePoll = idlePoll
         self.settleDelay = settleDelay
+        self.claimAheadAfter = claimAheadAfter ?? settleDelay
     }
 }
 

@@ -170,7 +170,7 @@ public final class ConsumerRunner: Service, Sendable {
     /// than `settleDelay` while handlers still run are written at once.
     ///
     /// Once the whole batch has started, at least half the handler slots are free and the batch has run for
-    /// `settleDelay`, it claims another batch (writing the outcomes so far in the same transaction) instead of
+    /// `claimAheadAfter` (default `settleDelay`), it claims another batch (writing the outcomes so far in the same transaction) instead of
     /// waiting for the batch's last handler: one slow handler then no longer holds new work back. Fast batches
     /// finish before that and claim as before, so claims stay as large and as few (each is a durable write). It claims ahead again only after a change (an append, a finished
     /// handler freeing an aggregate), so an empty claim is not repeated for nothing.
@@ -186,6 +186,7 @@ public final class ConsumerRunner: Service, Sendable {
             var batchStarted = ContinuousClock.now
             var aheadTimerRunning = false
             let settleDelay = configuration.settleDelay
+            let claimAheadAfter = configuration.claimAheadAfter
             let concurrency = configuration.concurrency
             while true {
                 while running < concurrency, next < batch.endIndex, !isStopping {
@@ -201,7 +202,7 @@ public final class ConsumerRunner: Service, Sendable {
                 if running == 0 { break }
                 let generation = changes.generation
                 let eligible = next == batch.endIndex && running <= concurrency / 2 && !isStopping
-                let aged = ContinuousClock.now - batchStarted >= settleDelay
+                let aged = ContinuousClock.now - batchStarted >= claimAheadAfter
                 if eligible, aged, claimedNothingAt != generation {
                     do {
                         let (settled, more) = try await backend.settleAndClaim(
@@ -229,9 +230,9 @@ public final class ConsumerRunner: Service, Sendable {
                     }
                 }
                 if eligible, !aged, !aheadTimerRunning {
-                    // Claiming ahead becomes possible once the batch has run for `settleDelay`.
+                    // Claiming ahead becomes possible once the batch has run for `claimAheadAfter`.
                     aheadTimerRunning = true
-                    let wait = batchStarted + settleDelay - ContinuousClock.now
+                    let wait = batchStarted + claimAheadAfter - ContinuousClock.now
                     group.addTask {
                         try? await Task.sleep(for: wait)
                         return .aheadTimer

@@ -175,6 +175,37 @@ struct ConsumerRunnerTests {
         #expect(try await outbox.stats(of: "billing")?.done == 4)
     }
 
+    @Test func claimingAheadWaitsClaimAheadAfterNotTheSettleDelay() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let outbox = makeOutbox(try await file.open())
+        let log = HandlerLog()
+        let gate = ChangeSignal()
+        let released = Locked(false)
+        // A settle delay of a minute: only `claimAheadAfter` can let work in while the slow handler runs.
+        let configuration = ConsumerConfiguration(
+            consumer: "billing", batchSize: 4, concurrency: 4, idlePoll: .seconds(120), settleDelay: .seconds(60),
+            claimAheadAfter: .milliseconds(5))
+        #expect(ConsumerConfiguration(consumer: "x", settleDelay: .seconds(3)).claimAheadAfter == .seconds(3))
+        let runner = ConsumerRunner(outbox: outbox, configuration: configuration, logger: testLogger) { delivery in
+            if delivery.event.aggregate == "slow" {
+                while !released.withLock({ $0 }) { await gate.wait(since: gate.generation, timeout: .seconds(1)) }
+            }
+            await log.record(delivery)
+            return .done
+        }
+        try await runInGroup(runner) {
+            _ = try await outbox.append([orderCreated("slow")])
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await outbox.append([orderCreated("a"), orderCreated("b")])
+            let handledMeanwhile = await log.waitFor(count: 2, timeout: .seconds(20))
+            released.withLock { $0 = true }
+            gate.notify()
+            #expect(handledMeanwhile, "work appended during a slow handler waited for the settle delay")
+            #expect(await log.waitFor(count: 3))
+        }
+    }
+
     @Test func failuresAreRetriedWithBackoffThenDeadLettered() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
