@@ -76,11 +76,13 @@ extension Outbox: OutboxBackend {
         try await database.read { db in try self.event(in: db, id: id) }
     }
 
+    // The two probes of an idle runner are indexed point reads, run synchronously (`readNow`): each wake-up of a
+    // runner pays them, and a hop to a pool reader and back cost two thread wake-ups each.
     public func hasClaimable(consumer: String) async throws -> Bool {
-        try await database.read { db in try self.hasClaimable(in: db, consumer: consumer) }
+        try database.readNow { db in try self.hasClaimable(in: db, consumer: consumer) }
     }
 
     public func nextDueMillis(consumer: String) async throws -> Int64? {
-        try await database.read { db in try self.nextDueMillis(in: db, consumer: consumer) }
+        try database.readNow { db in try self.nextDueMillis(in: db, consumer: consumer) }
     }
 }
