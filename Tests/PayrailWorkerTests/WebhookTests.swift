@@ -65,6 +65,24 @@ struct WebhookTests {
         }
     }
 
+    @Test func aMerchantsBacklogDrainsWithoutWaitingForThePoll() async throws {
+        try await WorkerHarness.with { harness in
+            // Twelve order.created deliveries written by "another process" (the test's pool), pending before the
+            // worker starts; two in flight per merchant at most (so no claim fills the 16 slots), and a one-minute
+            // fallback poll: the backlog must drain claim after claim, not one claim a minute.
+            for _ in 0..<12 { _ = try await harness.createOrder(100, notify: harness.receiverURL + "/hooks/backlog") }
+            var configuration = try harness.configuration()
+            configuration.webhookConcurrency = 16
+            configuration.webhookPerMerchant = 2
+            configuration.idlePoll = .seconds(60)
+            try await harness.startWorker(configuration: configuration)
+            _ = try await eventually("the whole backlog", timeout: .seconds(20)) {
+                await harness.receiver.webhooks("backlog").filter { $0.type == "order.created" }.count == 12
+                    ? true : nil
+            }
+        }
+    }
+
     @Test func deliveryGoesDeadAfterTheScheduleAndIsRedeliveredOnRequest() async throws {
         // A tiny scale runs the whole 10-attempt schedule in well under a second.
         try await WorkerHarness.with(timeScale: 0.00001) { harness in

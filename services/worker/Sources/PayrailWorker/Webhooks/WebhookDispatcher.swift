@@ -76,9 +76,9 @@ public final class WebhookDispatcher: Service, Sendable {
 
     private func loop(adopting: Bool) async {
         await withDiscardingTaskGroup { group in
-            // When the database was last claimed from, what `webhooksInDatabase` said then, and whether that claim
-            // filled every free slot (so more may be due).
-            var lastClaim: (at: ContinuousClock.Instant, generation: UInt64, full: Bool)?
+            // When the database was last claimed from, what `webhooksInDatabase` said then, and whether more may be
+            // due: only an empty claim that skipped no merchant (at its in-flight limit) says nothing is.
+            var lastClaim: (at: ContinuousClock.Instant, generation: UInt64, mayHaveMore: Bool)?
             while !isStopping {
                 let seen = wake.generation
                 let free = configuration.webhookConcurrency - (await inFlight.total)
@@ -86,21 +86,21 @@ public final class WebhookDispatcher: Service, Sendable {
                 let adopted = adopting && free > 0 ? await takeAdopted(max: free) : []
                 await start(adopted, in: &group)
                 // The database is claimed from when it may hold due work: another process rang the bell or this one
-                // wrote deliveries it did not adopt (`webhooksInDatabase`), the last claim was full, or `idlePoll`
-                // has passed (retries and run-out leases come due with time). A wake for adopted deliveries alone
-                // costs no write.
+                // wrote deliveries it did not adopt (`webhooksInDatabase`), the last claim found some or skipped a
+                // busy merchant, or `idlePoll` has passed (retries and run-out leases come due with time). A wake
+                // for adopted deliveries alone costs no write.
                 let generation = database.webhooksInDatabase.generation
                 let mayHaveWork =
                     lastClaim.map {
-                        $0.full || $0.generation != generation || ContinuousClock.now - $0.at >= configuration.idlePoll
+                        $0.mayHaveMore || $0.generation != generation
+                            || ContinuousClock.now - $0.at >= configuration.idlePoll
                     } ?? true
                 var found: [ClaimedWebhook] = []
                 if free > adopted.count, !adopting || mayHaveWork {
                     do {
-                        found = try await claim(
-                            max: free - adopted.count,
-                            saturated: await inFlight.saturated(configuration.webhookPerMerchant))
-                        lastClaim = (ContinuousClock.now, generation, found.count == free - adopted.count)
+                        let saturated = await inFlight.saturated(configuration.webhookPerMerchant)
+                        found = try await claim(max: free - adopted.count, saturated: saturated)
+                        lastClaim = (ContinuousClock.now, generation, !found.isEmpty || !saturated.isEmpty)
                     } catch {
                         logger.error("claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
