@@ -141,52 +141,18 @@ struct ConsumerRunnerTests {
         third.stop()
     }
 
-    @Test func aSlowHandlerDoesNotHoldNewWorkBack() async throws {
+    /// Runs a runner whose handler holds the "slow" delivery until released, appends `others` while it runs, and
+    /// tells whether they were handled within `timeout`, before the slow one was released; then releases it and
+    /// returns that with the group's done count once everything ran.
+    private func handledDuringASlowHandler(
+        _ configuration: ConsumerConfiguration, others: [String], timeout: Duration
+    ) async throws -> (meanwhile: Bool, done: Int?) {
         let file = TestDatabaseFile()
         defer { file.remove() }
         let outbox = makeOutbox(try await file.open())
         let log = HandlerLog()
         let gate = ChangeSignal()
         let released = Locked(false)
-        // Concurrency 4: the slow handler keeps one slot; the others are free for work appended meanwhile.
-        let runner = ConsumerRunner(
-            outbox: outbox,
-            configuration: ConsumerConfiguration(
-                consumer: "billing", batchSize: 4, concurrency: 4, idlePoll: .seconds(120)),
-            logger: testLogger
-        ) { delivery in
-            if delivery.event.aggregate == "slow" {
-                while !released.withLock({ $0 }) { await gate.wait(since: gate.generation, timeout: .seconds(1)) }
-            }
-            await log.record(delivery)
-            return .done
-        }
-        try await runInGroup(runner) {
-            _ = try await outbox.append([orderCreated("slow")])
-            try await Task.sleep(for: .milliseconds(200))
-            // Appended while the slow handler runs: handled before it finishes, not after.
-            _ = try await outbox.append([orderCreated("a"), orderCreated("b"), orderCreated("c")])
-            let handledMeanwhile = await log.waitFor(count: 3, timeout: .seconds(30))
-            released.withLock { $0 = true }
-            gate.notify()
-            #expect(handledMeanwhile, "work appended during a slow handler is claimed without waiting for it")
-            #expect(await log.waitFor(count: 4))
-        }
-        #expect(try await outbox.stats(of: "billing")?.done == 4)
-    }
-
-    @Test func claimingAheadWaitsClaimAheadAfterNotTheSettleDelay() async throws {
-        let file = TestDatabaseFile()
-        defer { file.remove() }
-        let outbox = makeOutbox(try await file.open())
-        let log = HandlerLog()
-        let gate = ChangeSignal()
-        let released = Locked(false)
-        // A settle delay of a minute: only `claimAheadAfter` can let work in while the slow handler runs.
-        let configuration = ConsumerConfiguration(
-            consumer: "billing", batchSize: 4, concurrency: 4, idlePoll: .seconds(120), settleDelay: .seconds(60),
-            claimAheadAfter: .milliseconds(5))
-        #expect(ConsumerConfiguration(consumer: "x", settleDelay: .seconds(3)).claimAheadAfter == .seconds(3))
         let runner = ConsumerRunner(outbox: outbox, configuration: configuration, logger: testLogger) { delivery in
             if delivery.event.aggregate == "slow" {
                 while !released.withLock({ $0 }) { await gate.wait(since: gate.generation, timeout: .seconds(1)) }
@@ -194,16 +160,38 @@ struct ConsumerRunnerTests {
             await log.record(delivery)
             return .done
         }
+        var meanwhile = false
         try await runInGroup(runner) {
             _ = try await outbox.append([orderCreated("slow")])
             try await Task.sleep(for: .milliseconds(200))
-            _ = try await outbox.append([orderCreated("a"), orderCreated("b")])
-            let handledMeanwhile = await log.waitFor(count: 2, timeout: .seconds(20))
+            _ = try await outbox.append(others.map { orderCreated($0) })
+            meanwhile = await log.waitFor(count: others.count, timeout: timeout)
             released.withLock { $0 = true }
             gate.notify()
-            #expect(handledMeanwhile, "work appended during a slow handler waited for the settle delay")
-            #expect(await log.waitFor(count: 3))
+            #expect(await log.waitFor(count: others.count + 1))
         }
+        return (meanwhile, try await outbox.stats(of: configuration.consumer)?.done)
+    }
+
+    @Test func aSlowHandlerDoesNotHoldNewWorkBack() async throws {
+        // Concurrency 4: the slow handler keeps one slot; the others are free for work appended meanwhile.
+        let outcome = try await handledDuringASlowHandler(
+            ConsumerConfiguration(consumer: "billing", batchSize: 4, concurrency: 4, idlePoll: .seconds(120)),
+            others: ["a", "b", "c"], timeout: .seconds(30))
+        #expect(outcome.meanwhile, "work appended during a slow handler is claimed without waiting for it")
+        #expect(outcome.done == 4)
+    }
+
+    @Test func claimingAheadWaitsClaimAheadAfterNotTheSettleDelay() async throws {
+        #expect(ConsumerConfiguration(consumer: "x", settleDelay: .seconds(3)).claimAheadAfter == .seconds(3))
+        // A settle delay of a minute: only `claimAheadAfter` can let work in while the slow handler runs.
+        let outcome = try await handledDuringASlowHandler(
+            ConsumerConfiguration(
+                consumer: "billing", batchSize: 4, concurrency: 4, idlePoll: .seconds(120), settleDelay: .seconds(60),
+                claimAheadAfter: .milliseconds(5)),
+            others: ["a", "b"], timeout: .seconds(20))
+        #expect(outcome.meanwhile, "work appended during a slow handler waited for the settle delay")
+        #expect(outcome.done == 3)
     }
 
     @Test func failuresAreRetriedWithBackoffThenDeadLettered() async throws {
