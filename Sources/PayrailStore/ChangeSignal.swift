@@ -31,7 +31,7 @@ public final class ChangeSignal: Sendable {
     /// Waits until the generation differs from `seen`, the timeout passes, or the task is cancelled.
     public func wait(since seen: UInt64, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForChange(since: seen) }
+            group.addTask { await self.wait(since: seen) }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
@@ -41,10 +41,6 @@ public final class ChangeSignal: Sendable {
     /// Waits until the generation differs from `seen` or the task is cancelled: no timer, for a waiter that is
     /// cancelled anyway when its caller moves on (a timeout costs a child task and a dispatch timer each wait).
     public func wait(since seen: UInt64) async {
-        await waitForChange(since: seen)
-    }
-
-    private func waitForChange(since seen: UInt64) async {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter

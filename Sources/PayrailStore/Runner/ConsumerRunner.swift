@@ -5,13 +5,15 @@ import ServiceLifecycle
 ///
 /// It claims in batches, runs handlers with bounded concurrency, and acks, retries (backoff) or dead-letters
 /// each delivery: a batch's outcomes are written together, in the transaction of the next claim (or sooner, after
-/// `settleDelay`, while a slow handler of the batch still runs), each fenced by its own lease. On graceful shutdown it stops claiming, lets running handlers finish, releases the deliveries
-/// it claimed but had not started, and returns. On cancellation, running handlers are cancelled and their
+/// `settleDelay`, while a slow handler of the batch still runs), each fenced by its own lease. On graceful shutdown
+/// it stops claiming, lets running handlers finish, releases the deliveries it claimed but had not started, and
+/// returns. On cancellation, running handlers are cancelled and their
 /// deliveries released.
 ///
 /// ## How it wakes up
-/// Busy, it claims again as soon as a batch is done, or earlier, once the batch has all started and half the handler
-/// slots are free (so one slow handler does not hold new work back). Idle, it sleeps on a `ChangeSignal` and uses no CPU until:
+/// Busy, it claims again as soon as a batch is done, or earlier, once the batch has all started and half the
+/// handler slots are free (so one slow handler does not hold new work back). Idle, it sleeps on a `ChangeSignal`
+/// and uses no CPU until:
 /// 1. a write in this process makes something claimable (append, retry, release, replay, ack that unblocks an
 ///    aggregate): the outbox notifies the signal when that transaction commits;
 /// 2. another process commits such a write: it then touches `<database>.wake`, and `WakeWatcher` sees that
@@ -153,8 +155,8 @@ public final class ConsumerRunner: Service, Sendable {
         }
     }
 
-    /// What a child task of `process` reports: an outcome, that the settle timer fired, or that the change signal
-    /// moved (more work may be claimable).
+    /// What a child task of `process` reports: an outcome, that the settle or claim-ahead timer fired, or that the
+    /// change signal moved (more work may be claimable).
     private enum Finished: Sendable {
         case outcome(Outcome)
         case settleTimer
@@ -170,10 +172,11 @@ public final class ConsumerRunner: Service, Sendable {
     /// than `settleDelay` while handlers still run are written at once.
     ///
     /// Once the whole batch has started, at least half the handler slots are free and the batch has run for
-    /// `claimAheadAfter` (default `settleDelay`), it claims another batch (writing the outcomes so far in the same transaction) instead of
-    /// waiting for the batch's last handler: one slow handler then no longer holds new work back. Fast batches
-    /// finish before that and claim as before, so claims stay as large and as few (each is a durable write). It claims ahead again only after a change (an append, a finished
-    /// handler freeing an aggregate), so an empty claim is not repeated for nothing.
+    /// `claimAheadAfter` (default `settleDelay`), it claims another batch (writing the outcomes so far in the same
+    /// transaction) instead of waiting for the batch's last handler: one slow handler then no longer holds new work
+    /// back. Fast batches finish before that and claim as before, so claims stay as large and as few (each is a
+    /// durable write). It claims ahead again only after a change (an append, a finished handler freeing an
+    /// aggregate), so an empty claim is not repeated for nothing.
     private func process(_ first: [ClaimedDelivery]) async -> [Outcome] {
         await withTaskGroup(of: Finished.self) { group in
             var batch = first

@@ -6,6 +6,12 @@ import PayrailSigning
 /// Webhook deliveries, the merchant-facing outbox: one row per (event, target) that the worker's dispatcher sends
 /// and retries (`webhook_delivery`, migration 0003).
 public enum WebhookDeliveries {
+    /// A fresh lease token for `owner` (`lease_owner`): the owner's name and a random suffix, so every claim or
+    /// adoption fences its own deliveries.
+    public static func leaseToken(owner: String) -> String {
+        "\(owner):\(RandomUUID.compact().prefix(12))"
+    }
+
     /// Inserts one pending delivery of an event per live endpoint of the merchant that receives its type, plus one
     /// for the `notify_url` of order `orderID` when given (refund and settlement events name their order); returns
     /// how many. The caller's transaction commits them; then this process's webhook signal and the webhook bell
@@ -33,7 +39,7 @@ public enum WebhookDeliveries {
         guard !targets.isEmpty else { return 0 }
         let adopter = availableAt <= nowMillis ? database.webhookAdopter.withLock({ $0 }) : nil
         if let adopter {
-            let lease = "\(adopter.owner):\(RandomUUID.compact().prefix(12))"
+            let lease = leaseToken(owner: adopter.owner)
             let expires = nowMillis + adopter.leaseMillis
             let insert = try db.cachedStatement(
                 sql: """

@@ -204,7 +204,7 @@ public final class WebhookDispatcher: Service, Sendable {
     func claim(max: Int, saturated: [String]) async throws -> [ClaimedWebhook] {
         claims.wrappingAdd(1, ordering: .relaxed)
         let now = clock.nowMillis()
-        let lease = "\(owner):\(UUID().uuidString.prefix(8))"
+        let lease = WebhookDeliveries.leaseToken(owner: owner)
         let expires = now + configuration.webhookLease.milliseconds
         let perMerchant = configuration.webhookPerMerchant
         let excluded =
