@@ -41,6 +41,23 @@ struct MoneyIdentifierTimeTests {
         #expect(RefundID(early.rawValue) == nil)
         #expect(OrderID("ord_short") == nil)
         #expect(OrderID("ord_" + String(repeating: "u", count: 26)) == nil)
+        // Generated ids are 26 Crockford digits after the prefix, parse back, and do not repeat.
+        let generated = (0..<2000).map { _ in OrderID.generate() }
+        #expect(Set(generated).count == 2000)
+        for id in generated.prefix(200) {
+            #expect(OrderID(id.rawValue) == id)
+            #expect(id.rawValue.utf8.count == 30)
+        }
+        // Every digit is accepted, every excluded letter and upper case refused, and only at the right length.
+        let digits = "0123456789abcdefghjkmnpqrstvwxyz"
+        #expect(OrderID("ord_" + digits.prefix(26)) != nil)
+        #expect(OrderID("ord_" + digits.suffix(26)) != nil)
+        for refused in ["i", "l", "o", "u", "A", "Z", "-", "é", " "] {
+            #expect(OrderID("ord_" + String(repeating: "0", count: 25) + refused) == nil, "\(refused)")
+        }
+        #expect(OrderID("ord_" + String(repeating: "0", count: 27)) == nil)
+        #expect(OrderID("ord" + String(repeating: "0", count: 27)) == nil)
+        #expect(OrderID("ORD_" + String(repeating: "0", count: 26)) == nil)
         let decoded = try JSONDecoder().decode([OrderID].self, from: JSONEncoder().encode([early]))
         #expect(decoded == [early])
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([OrderID].self, from: Data(#"["rfd_x"]"#.utf8)) }

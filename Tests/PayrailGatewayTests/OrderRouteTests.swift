@@ -14,10 +14,12 @@ struct OrderRouteTests {
         try await fixture.test { client in
             let created = try await client.call(
                 .post, "/v1/orders", key: fixture.key,
-                json: orderBody("A-1", extra: [
-                    "metadata": ["sku": "tea-1"], "return_url": "https://shop.example/back", "expires_in": 600,
-                    "settlement_hints": ["auto_settle": false, "receivers": [["account": "r1", "amount": 100]]],
-                ]))
+                json: orderBody(
+                    "A-1",
+                    extra: [
+                        "metadata": ["sku": "tea-1"], "return_url": "https://shop.example/back", "expires_in": 600,
+                        "settlement_hints": ["auto_settle": false, "receivers": [["account": "r1", "amount": 100]]],
+                    ]))
             #expect(created.status == .created)
             let id = try #require(created["id"] as? String)
             #expect(id.hasPrefix("ord_"))
@@ -96,13 +98,20 @@ struct OrderRouteTests {
                 (orderBody("V-1", extra: ["expires_in": 100]), "expires_in"),
                 (orderBody("V-1", extra: ["expires_in": 172_801]), "expires_in"),
                 (orderBody("V-1", extra: ["metadata": ["k": 1]]), "metadata"),
-                (orderBody("V-1", extra: ["metadata": Dictionary(uniqueKeysWithValues: (0..<21).map { ("k\($0)", "v") })]), "metadata"),
+                (
+                    orderBody(
+                        "V-1", extra: ["metadata": Dictionary(uniqueKeysWithValues: (0..<21).map { ("k\($0)", "v") })]),
+                    "metadata"
+                ),
                 (orderBody("V-1", extra: ["surprise": true]), "surprise"),
                 (orderBody("V-1", extra: ["notify_url": "ftp://x"]), "notify_url"),
                 (orderBody("V-1", extra: ["return_url": "nope"]), "return_url"),
                 (orderBody("V-1", extra: ["out_order_no": "has space"]), "out_order_no"),
                 (orderBody("V-1", extra: ["channel_account_id": "cha_unknown"]), "channel_account_id"),
-                (orderBody("V-1", extra: ["settlement_hints": ["receivers": [["account": "r", "amount": 5000]]]]), "settlement_hints"),
+                (
+                    orderBody("V-1", extra: ["settlement_hints": ["receivers": [["account": "r", "amount": 5000]]]]),
+                    "settlement_hints"
+                ),
             ]
             for (json, param) in cases {
                 let response = try await client.call(.post, "/v1/orders", key: fixture.key, json: json)
@@ -145,6 +154,45 @@ struct OrderRouteTests {
         #expect(try await fixture.count("orders") == ordersBefore)
         #expect(try await fixture.count("event") == eventsBefore)
         #expect(try await fixture.count("gateway_object_extra") == 0)
+    }
+
+    /// The account an order goes through is the merchant's oldest Douyin account, remembered once found: a
+    /// merchant without one is refused until it adds one, and a second, newer account changes nothing unless named.
+    @Test func ordersGoThroughTheOldestAccountAndARefusalIsNotRemembered() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        let merchants = MerchantRepository(database: fixture.database)
+        let channels = ChannelAccountRepository(database: fixture.database)
+        let bare = try await merchants.create(name: "Shop C", secrets: GatewayFixture.secrets).merchant.id
+        let key = try await APIKeyRepository(database: fixture.database).create(merchant: bare).revealed
+        @Sendable func add(_ app: String) async throws -> String {
+            try await channels.addDouyin(
+                merchant: bare,
+                credentials: DouyinCredentials(
+                    appID: "\(app)_\(UUID().uuidString.prefix(8))", salt: "s", token: "t", merchantID: "m3"),
+                secrets: GatewayFixture.secrets
+            ).id.rawValue
+        }
+        try await fixture.test { client in
+            let refused = try await client.call(.post, "/v1/orders", key: key, json: orderBody("AC-1"))
+            #expect(refused.status == .badRequest)
+            #expect(refused.error("code") == "channel_unavailable")
+            let first = try await add("tt_first")
+            let created = try await client.call(.post, "/v1/orders", key: key, json: orderBody("AC-2"))
+            #expect(created.status == .created)
+            #expect(created["channel_account_id"] as? String == first)
+            let second = try await add("tt_second")
+            let later = try await client.call(.post, "/v1/orders", key: key, json: orderBody("AC-3"))
+            #expect(later["channel_account_id"] as? String == first)
+            let named = try await client.call(
+                .post, "/v1/orders", key: key, json: orderBody("AC-4", extra: ["channel_account_id": second]))
+            #expect(named.status == .created)
+            #expect(named["channel_account_id"] as? String == second)
+            let foreign = try await client.call(
+                .post, "/v1/orders", key: fixture.key, json: orderBody("AC-5", extra: ["channel_account_id": second]))
+            #expect(foreign.status == .badRequest)
+            #expect(foreign.error("param") == "channel_account_id")
+        }
     }
 
     /// Without the key cache a revocation is refused at the next request.

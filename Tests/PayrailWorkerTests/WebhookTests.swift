@@ -52,14 +52,18 @@ struct WebhookTests {
             _ = try await WebhookEndpointRepository(database: harness.database, secrets: WorkerHarness.secrets).create(
                 merchant: harness.merchant,
                 NewWebhookEndpoint(url: harness.receiverURL + "/hooks/own", eventTypes: ["order.awaiting_payment"]))
-            let services = try await harness.startWorker()
+            // A fallback poll longer than the test: a poll landing in the burst would find the merchant at its
+            // in-flight limit (from adopted deliveries), and so claim again at every wake until it is not.
+            var configuration = try harness.configuration()
+            configuration.idlePoll = .seconds(30)
+            let services = try await harness.startWorker(configuration: configuration)
             try await Task.sleep(for: .milliseconds(300))  // the dispatcher's first look finds nothing
             let before = services.dispatcher.databaseClaims
             for _ in 0..<20 { _ = try await harness.createOrder(100) }
             _ = try await eventually("every order's awaiting_payment webhook") {
                 await harness.receiver.webhooks("own").count == 20 ? true : nil
             }
-            // Each was adopted in memory; the database is looked at again only once `idlePoll` (1 s) has passed.
+            // Each was adopted in memory; the database is looked at again only once `idlePoll` has passed.
             let claims = services.dispatcher.databaseClaims - before
             #expect(claims <= 4, "\(claims) database claims for deliveries handed over in memory")
         }

@@ -15,9 +15,11 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Codable, Com
 
     /// Parses an identifier, accepting only this kind's prefix followed by 26 base32 characters.
     public init?(_ text: String) {
-        guard text.hasPrefix(Kind.prefix) else { return nil }
-        let body = text.dropFirst(Kind.prefix.count)
-        guard body.count == 26, body.allSatisfy({ Crockford.alphabetSet.contains($0) }) else { return nil }
+        let prefix = Kind.prefix.utf8
+        let bytes = text.utf8
+        guard bytes.count == prefix.count + 26, bytes.starts(with: prefix),
+            bytes.dropFirst(prefix.count).allSatisfy(Crockford.isDigit)
+        else { return nil }
         rawValue = text
     }
 
@@ -34,17 +36,23 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Codable, Com
     /// A new identifier for a given time with a given random source (tests pass a seeded one).
     public static func generate<R: RandomNumberGenerator>(at date: Date, using random: inout R) -> Self {
         let millis = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
-        var characters: [Character] = []
-        characters.reserveCapacity(26)
+        // Two random words give the 80 random bits: 60 from the first, 20 from the second (the system generator
+        // is a system call per word).
+        let (first, second) = (random.next(), random.next())
+        var body: [UInt8] = []
+        body.reserveCapacity(26)
         // 48 bits of time as 10 base32 characters (50 bits, top 2 zero).
         for shift in stride(from: 45, through: 0, by: -5) {
-            characters.append(Crockford.alphabet[Int((millis >> UInt64(shift)) & 31)])
+            body.append(Crockford.digits[Int((millis >> UInt64(shift)) & 31)])
         }
         // 80 random bits as 16 characters.
-        for _ in 0..<16 {
-            characters.append(Crockford.alphabet[Int(random.next() & 31)])
+        for shift in stride(from: 55, through: 0, by: -5) {
+            body.append(Crockford.digits[Int((first >> UInt64(shift)) & 31)])
         }
-        return Self(unchecked: Kind.prefix + String(characters))
+        for shift in stride(from: 15, through: 0, by: -5) {
+            body.append(Crockford.digits[Int((second >> UInt64(shift)) & 31)])
+        }
+        return Self(unchecked: Kind.prefix + String(decoding: body, as: UTF8.self))
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -68,8 +76,20 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Codable, Com
 
 /// Crockford's base32 alphabet in lower case (no i, l, o, u).
 enum Crockford {
-    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
-    static let alphabetSet = Set(alphabet)
+    /// The 32 digits in lower case, as UTF-8 bytes.
+    static let digits = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+
+    /// Whether a UTF-8 byte is one of the digits.
+    static func isDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "h"), UInt8(ascii: "j"),
+            UInt8(ascii: "k"), UInt8(ascii: "m"), UInt8(ascii: "n"), UInt8(ascii: "p")...UInt8(ascii: "t"),
+            UInt8(ascii: "v")...UInt8(ascii: "z"):
+            return true
+        default:
+            return false
+        }
+    }
 }
 
 /// Kinds of Payrail objects and their prefixes.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PayrailCore
 import Testing
+
 @testable import PayrailStore
 
 @Suite("Order repository")
@@ -25,6 +26,62 @@ struct DomainOrderTests {
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(parsed["subject"] as? String == "Tea \"green\" \\ 茶 / x")
         #expect(parsed["notify_url"] as? String == "https://shop.example/notify?a=1&b=/c")
+    }
+
+    /// A draft made outside any transaction writes nothing; written, it is exactly the stored row (and its event
+    /// the stored row's JSON); a second draft of the same number finds the first order or conflicts, writing
+    /// nothing; another merchant's account is refused when drafting.
+    @Test func aDraftIsWrittenAsTheStoredOrderAndOnlyOnce() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let account = try await fixture.channels.addDouyin(
+            merchant: fixture.merchant,
+            credentials: DouyinCredentials(appID: "tt_draft", salt: "s", token: "t", merchantID: "m1"),
+            secrets: DomainFixture.secrets)
+        let request = NewOrder(
+            outOrderNo: "D-1", amount: .fen(990), subject: "Tea", body: "green", notifyURL: "https://shop.example/n",
+            channelAccountID: account.id)
+        let draft = try fixture.orders.draft(merchant: fixture.merchant, request)
+        #expect(try await fixture.count("orders") == 0)
+        #expect(try await fixture.count("event") == 0)
+        let created = try await fixture.database.write { db in try fixture.orders.create(in: db, draft) }
+        #expect(!created.existed && created.record == draft.order)
+        let stored = try await fixture.orders.find(merchant: fixture.merchant, id: draft.order.id)
+        #expect(stored == created.record, "the draft is the row as stored")
+        let payload = try await fixture.database.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT payload FROM event WHERE aggregate = ?", arguments: [stored.id.rawValue])
+        }
+        #expect(payload == (try EventJSON.text(stored.jsonObject)))
+        #expect(try await fixture.count("merchant_event") == 1)
+        let webhooks = try await fixture.count("webhook_delivery")
+
+        let again = try fixture.orders.draft(merchant: fixture.merchant, request)
+        #expect(again.order.id != draft.order.id)
+        let found = try await fixture.database.write { db in try fixture.orders.create(in: db, again) }
+        #expect(found.existed && found.record == stored)
+        var changed = request
+        changed.amount = .fen(991)
+        let other = try fixture.orders.draft(merchant: fixture.merchant, changed)
+        let conflict = await #expect(throws: DomainError.self) {
+            try await fixture.database.write { db in try fixture.orders.create(in: db, other) }
+        }
+        #expect(conflict?.code == "conflict")
+        #expect(try await fixture.count("orders") == 1)
+        #expect(try await fixture.count("event") == 1)
+        #expect(try await fixture.count("merchant_event") == 1)
+        #expect(try await fixture.count("webhook_delivery") == webhooks)
+
+        let stranger = try await fixture.merchants.create(name: "Other", secrets: DomainFixture.secrets).merchant.id
+        for _ in 0..<2 {
+            let foreign = #expect(throws: DomainError.self) { try fixture.orders.draft(merchant: stranger, request) }
+            #expect(foreign?.code == "not_found", "refusals are not remembered")
+        }
+        let unknown = #expect(throws: DomainError.self) {
+            try fixture.orders.draft(
+                merchant: MerchantID.generate(), NewOrder(outOrderNo: "D-2", amount: .fen(1), subject: "x"))
+        }
+        #expect(unknown?.code == "not_found")
     }
 
     @Test func createIsIdempotentPerMerchantNumberAndScopedByMerchant() async throws {
@@ -151,9 +208,10 @@ struct DomainOrderTests {
         let paid = try await fixture.orders.apply(order.id, .paymentConfirmed(.fen(500))).record
         #expect(paid.status == .paid && paid.needsAttention && paid.balances.paid == .fen(500))
         #expect(paid.paidAtMillis != nil)
-        #expect(try await fixture.eventTypes(aggregate: order.id.rawValue) == [
-            "order.created", "order.close_requested", "order.closed", "order.paid", "alert.raised",
-        ])
+        #expect(
+            try await fixture.eventTypes(aggregate: order.id.rawValue) == [
+                "order.created", "order.close_requested", "order.closed", "order.paid", "alert.raised",
+            ])
         let alert = try await fixture.database.read { db in
             try String.fetchOne(db, sql: "SELECT payload FROM event WHERE type = 'alert.raised'")
         }

@@ -39,6 +39,50 @@ struct GroupCommitWriterTests {
         #expect(commits <= 32, "64 concurrent writers need far fewer than 64 commits (got \(commits))")
     }
 
+    /// `inCachedSavepoint` keeps what its body wrote when it returns, rolls back only the body's own writes when
+    /// it throws (the transaction and earlier writes go on), and nests.
+    @Test func aCachedSavepointRollsBackOnlyItsBodyAndNests() async throws {
+        struct Refused: Error {}
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (name TEXT PRIMARY KEY)") }
+        let inner = try await database.write { db -> String in
+            try db.execute(sql: "INSERT INTO t VALUES ('before')")
+            let kept = try db.inCachedSavepoint { () -> String in
+                try db.execute(sql: "INSERT INTO t VALUES ('kept')")
+                return "returned"
+            }
+            do {
+                try db.inCachedSavepoint {
+                    try db.execute(sql: "INSERT INTO t VALUES ('outer')")
+                    try db.inCachedSavepoint { try db.execute(sql: "INSERT INTO t VALUES ('nested')") }
+                    do {
+                        try db.inCachedSavepoint {
+                            try db.execute(sql: "INSERT INTO t VALUES ('nested-refused')")
+                            throw Refused()
+                        }
+                    } catch is Refused {}
+                    throw Refused()
+                }
+            } catch is Refused {}
+            try db.inCachedSavepoint {
+                try db.execute(sql: "INSERT INTO t VALUES ('outer-2')")
+                do {
+                    try db.inCachedSavepoint {
+                        try db.execute(sql: "INSERT INTO t VALUES ('inner-refused')")
+                        throw Refused()
+                    }
+                } catch is Refused {}
+            }
+            try db.execute(sql: "INSERT INTO t VALUES ('after')")
+            return kept
+        }
+        #expect(inner == "returned")
+        let names = try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY name") }
+        #expect(names == ["after", "before", "kept", "outer-2"])
+    }
+
     @Test func oneCallersFailureRollsBackOnlyItsOwnSavepoint() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }

@@ -29,11 +29,10 @@ struct DomainEffects {
                     transaction, merchantID: subject.merchantID, orderID: subject.orderID,
                     sourceID: subject.objectID, nowMillis: nowMillis, in: db)
             case .emit(let type):
-                let event = try outbox.append(in: db, NewEvent(
-                    type: type, aggregate: subject.objectID, json: try EventJSON.text(subject.payload)))
-                try MerchantEventLog.record(
-                    event, merchantID: subject.merchantID, objectID: subject.objectID,
-                    orderID: subject.orderID.rawValue, database: outbox.database, in: db)
+                try emit(
+                    outbox.prepare(
+                        NewEvent(type: type, aggregate: subject.objectID, json: try EventJSON.text(subject.payload))),
+                    merchantID: subject.merchantID, objectID: subject.objectID, orderID: subject.orderID, in: db)
             case .alert(let code, let message):
                 try alert(code: code, message: message, subject: subject, in: db)
             case .requestProviderClose:
@@ -42,14 +41,26 @@ struct DomainEffects {
         }
     }
 
+    /// Appends an event prepared before the transaction (`Outbox.prepare`) and records it for the merchant.
+    func emit(
+        _ event: Outbox.PreparedEvent, merchantID: MerchantID, objectID: String, orderID: OrderID, in db: Database
+    ) throws {
+        let record = try outbox.insert(in: db, event)
+        try MerchantEventLog.record(
+            record, merchantID: merchantID, objectID: objectID, orderID: orderID.rawValue, database: outbox.database,
+            in: db)
+    }
+
     /// Appends an `alert.raised` event for people: money needs attention.
     func alert(code: String, message: String, subject: Subject, in db: Database) throws {
         let payload: [String: Any] = [
             "code": code, "message": message, "merchant_id": subject.merchantID.rawValue,
             "order_id": subject.orderID.rawValue, "object_id": subject.objectID,
         ]
-        try outbox.append(in: db, NewEvent(
-            type: DomainEvents.alertRaised, aggregate: subject.objectID, json: try EventJSON.text(payload)))
+        try outbox.append(
+            in: db,
+            NewEvent(
+                type: DomainEvents.alertRaised, aggregate: subject.objectID, json: try EventJSON.text(payload)))
     }
 }
 

@@ -18,6 +18,19 @@ public struct IdempotencyRecord: Sendable, Equatable {
     /// When it stops counting.
     public let expiresAtMillis: Int64
 
+    init(
+        merchantID: MerchantID, key: String, fingerprint: String, statusCode: Int, response: String,
+        createdAtMillis: Int64, expiresAtMillis: Int64
+    ) {
+        self.merchantID = merchantID
+        self.key = key
+        self.fingerprint = fingerprint
+        self.statusCode = statusCode
+        self.response = response
+        self.createdAtMillis = createdAtMillis
+        self.expiresAtMillis = expiresAtMillis
+    }
+
     init(row: Row) throws {
         merchantID = try row.identifier("merchant_id", table: "idempotency_record")
         key = row["key"]
@@ -58,10 +71,11 @@ public final class IdempotencyRepository: Sendable {
     public func lookup(
         in db: Database, merchant: MerchantID, key: String, fingerprint: String
     ) throws -> IdempotencyLookup {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?"),
-            arguments: [merchant.rawValue, key, clock.nowMillis()])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?"),
+                arguments: [merchant.rawValue, key, clock.nowMillis()])
         else { return .new }
         let record = try IdempotencyRecord(row: row)
         return record.fingerprint == fingerprint ? .replay(record) : .mismatch(record)
@@ -76,19 +90,25 @@ public final class IdempotencyRepository: Sendable {
     ) throws -> IdempotencyRecord {
         try FieldRules.requireText(key, field: "idempotency_key", maximum: 255)
         let now = clock.nowMillis()
-        try db.cachedStatement(
-            sql: "DELETE FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at <= ?"
-        ).execute(arguments: [merchant.rawValue, key, now])
+        let record = IdempotencyRecord(
+            merchantID: merchant, key: key, fingerprint: fingerprint, statusCode: statusCode, response: response,
+            createdAtMillis: now, expiresAtMillis: now + lifetime.wholeMilliseconds)
+        // One statement: a new key inserts, an expired record is replaced, a live one is left alone (changes = 0).
         try db.cachedStatement(
             sql: """
                 INSERT INTO idempotency_record
                     (merchant_id, key, fingerprint, status_code, response, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (merchant_id, key) DO NOTHING
+                ON CONFLICT (merchant_id, key) DO UPDATE SET
+                    fingerprint = excluded.fingerprint, status_code = excluded.status_code,
+                    response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at
+                WHERE idempotency_record.expires_at <= excluded.created_at
                 """
         ).execute(arguments: [
-                merchant.rawValue, key, fingerprint, statusCode, response, now, now + lifetime.wholeMilliseconds,
-            ])
+            merchant.rawValue, key, fingerprint, statusCode, response, record.createdAtMillis,
+            record.expiresAtMillis,
+        ])
+        if db.changesCount == 1 { return record }
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ?"),
             arguments: [merchant.rawValue, key])

@@ -72,6 +72,14 @@ public final class MerchantRepository: Sendable {
     /// The associated data binding a merchant's sealed webhook secret to its row.
     static func webhookSecretContext(_ id: MerchantID) -> String { "merchant/\(id.rawValue)/webhook_secret" }
 
+    /// Throws `not_found` when the merchant is unknown (a primary-key probe, without loading the row).
+    static func requireExists(_ id: MerchantID, in db: Database) throws {
+        guard
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM merchant WHERE id = ?"), arguments: [id.rawValue])
+                != nil
+        else { throw DomainFailures.notFound("merchant", id.rawValue) }
+    }
+
     /// Loads a merchant inside a transaction; `not_found` when unknown.
     static func fetch(_ id: MerchantID, in db: Database) throws -> Merchant {
         guard

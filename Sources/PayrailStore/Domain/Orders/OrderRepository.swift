@@ -12,6 +12,9 @@ public final class OrderRepository: Sendable {
     /// How long an unpaid order lives when the merchant gives no expiry.
     public let defaultLifetime: Duration
     private let clock: any MillisecondClock
+    /// The (merchant, channel account) pairs `check` passed: merchants and accounts are never deleted and an
+    /// account never changes merchant, so a pair that passed once passes for the life of the process.
+    private let checked = Locked<Set<String>>([])
 
     /// Creates the repository; time comes from the outbox's clock so rows and events agree.
     public init(database: PayrailDatabase, outbox: Outbox, defaultLifetime: Duration = .seconds(7200)) {
@@ -32,22 +35,33 @@ public final class OrderRepository: Sendable {
     /// `create(merchant:_:)`, so a caller can write other rows (the gateway: its idempotency record and
     /// annotations) in the same commit. Nothing is written when it throws.
     public func create(in db: Database, merchant: MerchantID, _ new: NewOrder) throws -> Created<Order> {
+        try check(merchant: merchant, new, in: db)
+        return try create(in: db, draft(checked: merchant, new))
+    }
+
+    /// Checks an order request and prepares its row and signed `order.created` event outside any transaction,
+    /// so the single writer only inserts (`create(in:_:)`). The merchant and channel account are checked on a
+    /// read connection: neither is ever deleted, so what this read sees still holds when the draft is written.
+    /// A pair checked before is not read again (see `checked`).
+    public func draft(merchant: MerchantID, _ new: NewOrder) throws -> OrderDraft {
         try new.validate()
-        let now = clock.nowMillis()
-        let expiresAt = new.expiresAtMillis ?? now + defaultLifetime.wholeMilliseconds
-        guard expiresAt > now else { throw DomainFailures.invalid("expires_at", "must be in the future") }
-        _ = try MerchantRepository.fetch(merchant, in: db)
-        if let channel = new.channelAccountID {
-            let account = try ChannelAccountRepository.fetch(channel, in: db)
-            guard account.merchantID == merchant else {
-                throw DomainFailures.notFound("channel account", channel.rawValue)
-            }
+        if !checked.withLock({ $0.contains(Self.pair(merchant, new)) }) {
+            try database.readNow { db in try check(merchant: merchant, new, in: db) }
         }
-        if let existing = try Self.fetch(merchant: merchant, outOrderNo: new.outOrderNo, in: db) {
-            guard new.matches(existing) else { throw DomainFailures.conflict("out_order_no", new.outOrderNo) }
+        return try draft(checked: merchant, new)
+    }
+
+    /// Writes a draft inside the caller's transaction: the order, its event and deliveries, its merchant event
+    /// and webhook deliveries. When the merchant already has an order with this `out_order_no`, nothing is
+    /// written: that order is returned when the draft's parameters match, and it is a `conflict` when not.
+    public func create(in db: Database, _ draft: OrderDraft) throws -> Created<Order> {
+        let order = draft.order
+        if let existing = try Self.fetch(merchant: order.merchantID, outOrderNo: order.outOrderNo, in: db) {
+            guard draft.request.matches(existing) else {
+                throw DomainFailures.conflict("out_order_no", order.outOrderNo)
+            }
             return Created(record: existing, existed: true)
         }
-        let id = OrderID.generate()
         try db.cachedStatement(
             sql: """
                 INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
@@ -55,14 +69,51 @@ public final class OrderRepository: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            id.rawValue, merchant.rawValue, new.channelAccountID?.rawValue, new.outOrderNo,
-            new.amount.minorUnits, new.amount.currency.rawValue, new.subject, new.body, new.notifyURL,
-            expiresAt, now, now,
+            order.id.rawValue, order.merchantID.rawValue, order.channelAccountID?.rawValue, order.outOrderNo,
+            order.amount.minorUnits, order.amount.currency.rawValue, order.subject, order.body, order.notifyURL,
+            order.expiresAtMillis, order.createdAtMillis, order.updatedAtMillis,
         ])
-        let order = try Self.fetch(id, in: db)
-        try DomainEffects(outbox: outbox).run(
-            [.emit(DomainEvents.orderCreated)], for: order.effectSubject(), nowMillis: now, in: db)
+        try DomainEffects(outbox: outbox).emit(
+            draft.event, merchantID: order.merchantID, objectID: order.id.rawValue, orderID: order.id, in: db)
         return Created(record: order, existed: false)
+    }
+
+    /// The checks of a create: the request is well formed, the merchant exists, and the named channel account
+    /// is the merchant's (read unless the pair passed before).
+    private func check(merchant: MerchantID, _ new: NewOrder, in db: Database) throws {
+        try new.validate()
+        let pair = Self.pair(merchant, new)
+        if checked.withLock({ $0.contains(pair) }) { return }
+        try MerchantRepository.requireExists(merchant, in: db)
+        if let channel = new.channelAccountID {
+            let owner = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT merchant_id FROM channel_account WHERE id = ?"),
+                arguments: [channel.rawValue])
+            guard owner == merchant.rawValue else { throw DomainFailures.notFound("channel account", channel.rawValue) }
+        }
+        checked.withLock { pairs in
+            if pairs.count >= 10_000 { pairs.removeAll() }
+            pairs.insert(pair)
+        }
+    }
+
+    /// The key of a (merchant, channel account) pair in `checked`.
+    private static func pair(_ merchant: MerchantID, _ new: NewOrder) -> String {
+        merchant.rawValue + "/" + (new.channelAccountID?.rawValue ?? "")
+    }
+
+    /// The draft of a checked request: a new id, the row as it will be stored, and the signed event.
+    private func draft(checked merchant: MerchantID, _ new: NewOrder) throws -> OrderDraft {
+        let now = clock.nowMillis()
+        let expiresAt = new.expiresAtMillis ?? now + defaultLifetime.wholeMilliseconds
+        guard expiresAt > now else { throw DomainFailures.invalid("expires_at", "must be in the future") }
+        let order = Order(
+            new: new, id: OrderID.generate(), merchantID: merchant, expiresAtMillis: expiresAt, nowMillis: now)
+        let event = try outbox.prepare(
+            NewEvent(
+                type: DomainEvents.orderCreated, aggregate: order.id.rawValue,
+                json: try EventJSON.text(order.jsonObject)))
+        return OrderDraft(order: order, request: new, event: event)
     }
 
     /// One of a merchant's orders; another merchant's order is `not_found`.
@@ -140,6 +191,17 @@ public final class OrderRepository: Sendable {
         if case .rejected(let error) = result.transition { throw error }
         return result
     }
+}
+
+/// An order ready to be written by `OrderRepository.create(in:_:)`: its row and its signed `order.created` event,
+/// prepared outside the write transaction (`OrderRepository.draft(merchant:_:)`).
+public struct OrderDraft: Sendable {
+    /// The order as it will be stored.
+    public let order: Order
+    /// What the merchant asked for (an existing order with the same number must match it).
+    let request: NewOrder
+    /// The `order.created` event, signed.
+    let event: Outbox.PreparedEvent
 }
 
 extension OrderRepository {

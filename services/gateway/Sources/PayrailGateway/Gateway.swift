@@ -57,6 +57,8 @@ public struct Gateway: Sendable {
     let idempotency: IdempotencyGate
     /// Recently authenticated keys.
     let keyCache: APIKeyCache
+    /// The channel account each merchant's orders go through.
+    let accountChoices = AccountChoices()
     /// Read-only connections for synchronous point reads (`GET /v1/orders/{id}`).
     let readers: SyncReaders
     /// The limits.

@@ -34,11 +34,20 @@ struct WriteOutcome: Sendable {
     /// Work to do once the transaction committed (waiting for pay parameters, `Prefer: wait`); its answer replaces
     /// `answer`, and with an Idempotency-Key it is stored in a second transaction (the wait cannot run inside one).
     var afterCommit: (@Sendable () async throws -> APIResponse)?
+    /// The answer's stored form (`IdempotencyGate.storedForm(of:)`) when the route rendered it before the
+    /// transaction, so the single writer does not.
+    var storedForm: String?
 
     /// An outcome that is just an answer.
     init(answer: APIResponse, afterCommit: (@Sendable () async throws -> APIResponse)? = nil) {
         self.answer = answer
         self.afterCommit = afterCommit
+    }
+
+    /// An answer with its stored form rendered in advance.
+    init(answer: APIResponse, storedForm: String?) {
+        self.answer = answer
+        self.storedForm = storedForm
     }
 }
 
@@ -98,27 +107,25 @@ struct IdempotencyGate: Sendable {
                 outcome = WriteOutcome(answer: error.answer)
             case .success(let write):
                 do {
-                    try db.inSavepoint {
-                        outcome = try write.body(db)
-                        return .commit
-                    }
+                    outcome = try db.inCachedSavepoint { try write.body(db) }
                 } catch {
                     outcome = WriteOutcome(answer: try Self.answer(for: error, requestID: requestID))
                 }
             }
             if outcome.afterCommit != nil || outcome.answer.status.code >= 500 { return .unsaved(outcome) }
+            let storedForm = outcome.storedForm ?? Self.storedForm(of: outcome.answer)
             let stored = try repository.save(
                 in: db, merchant: merchant, key: key, fingerprint: fingerprint,
-                statusCode: outcome.answer.status.code, response: Self.encode(outcome.answer), lifetime: lifetime)
-            return .saved(outcome.answer, stored)
+                statusCode: outcome.answer.status.code, response: storedForm, lifetime: lifetime)
+            return .saved(outcome.answer, stored, storedForm)
         }
         switch result {
         case .replay(let record):
             return Self.replay(record)
         case .reused:
             throw Self.reused
-        case .saved(let answer, let stored):
-            return try Self.settle(answer, stored: stored, fingerprint: fingerprint)
+        case .saved(let answer, let stored, let storedForm):
+            return try Self.settle(answer, storedForm: storedForm, stored: stored, fingerprint: fingerprint)
         case .unsaved(let outcome):
             guard let afterCommit = outcome.afterCommit else { return outcome.answer }
             return try await save(try await afterCommit(), merchant: merchant, key: key, fingerprint: fingerprint)
@@ -169,22 +176,22 @@ struct IdempotencyGate: Sendable {
         _ answer: APIResponse, merchant: MerchantID, key: String, fingerprint: String
     ) async throws -> APIResponse {
         guard answer.status.code < 500 else { return answer }
-        let (repository, lifetime, response) = (self.repository, self.lifetime, Self.encode(answer))
+        let (repository, lifetime, response) = (self.repository, self.lifetime, Self.storedForm(of: answer))
         let stored = try await repository.database.write { db in
             if let pending = answer.pendingExtras { try ObjectExtras.insert(pending, in: db) }
             return try repository.save(
                 in: db, merchant: merchant, key: key, fingerprint: fingerprint, statusCode: answer.status.code,
                 response: response, lifetime: lifetime)
         }
-        return try Self.settle(answer, stored: stored, fingerprint: fingerprint)
+        return try Self.settle(answer, storedForm: response, stored: stored, fingerprint: fingerprint)
     }
 
     /// The answer to send once a record is stored: ours, or the one another process stored first.
     private static func settle(
-        _ answer: APIResponse, stored: IdempotencyRecord, fingerprint: String
+        _ answer: APIResponse, storedForm: String, stored: IdempotencyRecord, fingerprint: String
     ) throws -> APIResponse {
         guard stored.fingerprint == fingerprint else { throw reused }
-        if stored.response != encode(answer) { return replay(stored) }
+        if stored.response != storedForm { return replay(stored) }
         return answer
     }
 
@@ -225,8 +232,8 @@ struct IdempotencyGate: Sendable {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// The stored form: the extra headers and the body.
-    private static func encode(_ answer: APIResponse) -> String {
+    /// The stored form of an answer: the extra headers and the body.
+    static func storedForm(of answer: APIResponse) -> String {
         var headers: [String: String] = [:]
         for field in answer.headers { headers[field.name.rawName] = field.value }
         return JSONText.render(["headers": headers, "body": answer.body] as [String: Any])
@@ -258,8 +265,8 @@ private enum TransactionResult: Sendable {
     case replay(IdempotencyRecord)
     /// The key belongs to another request.
     case reused
-    /// The answer and the record stored with it.
-    case saved(APIResponse, IdempotencyRecord)
+    /// The answer, the record stored with it and the answer's stored form.
+    case saved(APIResponse, IdempotencyRecord, String)
     /// An answer not stored yet (work after the commit follows) or not to be stored (a 500).
     case unsaved(WriteOutcome)
 }

@@ -21,9 +21,10 @@ enum OrderRoutes {
         "return_url", "expires_in", "metadata", "settlement_hints",
     ]
 
-    /// Validates a create, then in one transaction: picks the account, creates the order (with its
-    /// `order.created` event and deliveries) and stores the annotations. With `Prefer: wait` the wait runs after
-    /// the commit (the worker must see the order).
+    /// Validates a create and prepares it outside the write transaction: chooses the account (on a read
+    /// connection), drafts the order (id, row, signed `order.created` event) and renders the answer a new order
+    /// gets. The transaction then only writes: the order with its event and deliveries, and the annotations.
+    /// With `Prefer: wait` the wait runs after the commit (the worker must see the order).
     @Sendable static func create(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
     ) throws -> TransactionalWrite {
@@ -39,8 +40,9 @@ enum OrderRoutes {
         guard channel == "douyin" else { throw APIError.invalid("channel", "must be douyin") }
         let notifyURL = try fields.string("notify_url", maximum: 512)
         let returnURL = try fields.string("return_url", maximum: 512)
-        if let returnURL, !(returnURL.hasPrefix("https://") || returnURL.hasPrefix("http://"))
-            || returnURL.contains(where: \.isWhitespace)
+        if let returnURL,
+            !(returnURL.hasPrefix("https://") || returnURL.hasPrefix("http://"))
+                || returnURL.contains(where: \.isWhitespace)
         {
             throw APIError.invalid("return_url", "must be an http(s) URL of at most 512 characters")
         }
@@ -54,38 +56,49 @@ enum OrderRoutes {
         let wait = Prefer.wait(request.headers[.prefer], maximum: gateway.limits.maxWaitSeconds)
         let extras = ObjectExtras(returnURL: returnURL, metadata: metadata, settlementHints: hints)
 
+        let account = try gateway.accountChoices.choose(merchant, namedAccount) {
+            try gateway.database.readNow { db in try chooseAccount(in: db, merchant, namedAccount) }
+        }
+        let draft = try gateway.orders.draft(
+            merchant: merchant,
+            NewOrder(
+                outOrderNo: outOrderNo, amount: .fen(amount), subject: subject, body: body, notifyURL: notifyURL,
+                channelAccountID: account, expiresAtMillis: gateway.outbox.clock.nowMillis() + Int64(expiresIn) * 1000))
+        let order = draft.order
+        let fresh = APIResponse.json(.created, Present.order(order, extras))
+        let freshStored = wait == nil ? IdempotencyGate.storedForm(of: fresh) : nil
+
         return TransactionalWrite { db in
-            let account = try chooseAccount(in: db, merchant, namedAccount)
-            let now = gateway.outbox.clock.nowMillis()
-            let created = try gateway.orders.create(
-                in: db, merchant: merchant,
-                NewOrder(
-                    outOrderNo: outOrderNo, amount: .fen(amount), subject: subject, body: body,
-                    notifyURL: notifyURL, channelAccountID: account, expiresAtMillis: now + expiresIn * 1000))
-            let order = created.record
+            let created = try gateway.orders.create(in: db, draft)
             let shown: ObjectExtras?
             if created.existed {
-                shown = try ObjectExtras.load(order.id.rawValue, in: db)
+                shown = try ObjectExtras.load(created.record.id.rawValue, in: db)
             } else {
                 try ObjectExtras.insert(
-                    PendingExtras(extras: extras, objectID: order.id.rawValue, merchant: merchant, nowMillis: now),
+                    PendingExtras(
+                        extras: extras, objectID: order.id.rawValue, merchant: merchant,
+                        nowMillis: order.createdAtMillis),
                     in: db)
                 shown = extras
             }
             let status: HTTPResponse.Status = created.existed ? .ok : .created
-            guard let wait else { return WriteOutcome(answer: .json(status, Present.order(order, shown))) }
+            guard let wait else {
+                guard created.existed else { return WriteOutcome(answer: fresh, storedForm: freshStored) }
+                return WriteOutcome(answer: .json(status, Present.order(created.record, shown)))
+            }
             return WriteOutcome(answer: APIResponse(status: status, body: "{}")) {
                 var headers: HTTPFields = [:]
                 headers[.preferenceApplied] = "wait=\(wait)"
-                let waited = try await waitForPayParams(gateway, order, seconds: wait)
+                let waited = try await waitForPayParams(gateway, created.record, seconds: wait)
                 let unready = waited.status == .created && waited.payParams == nil
                 return .json(unready ? .accepted : status, Present.order(waited, shown), headers: headers)
             }
         }
     }
 
-    /// The merchant's Douyin account, inside the create's transaction: the one named (which must be the
-    /// merchant's) or its oldest (the order `ChannelAccountRepository.list` gives).
+    /// The merchant's Douyin account, read before the create's transaction: the one named (which must be the
+    /// merchant's) or its oldest (the order `ChannelAccountRepository.list` gives). Remembered by
+    /// `AccountChoices`.
     static func chooseAccount(
         in db: Database, _ merchant: MerchantID, _ named: String?
     ) throws -> ChannelAccountID {
@@ -170,16 +183,26 @@ enum OrderRoutes {
             var sql = "SELECT id FROM orders WHERE merchant_id = ?"
             var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
             if let after {
-                guard let created = try Int64.fetchOne(
-                    db, sql: "SELECT created_at FROM orders WHERE id = ? AND merchant_id = ?",
-                    arguments: [after, merchant.rawValue])
+                guard
+                    let created = try Int64.fetchOne(
+                        db, sql: "SELECT created_at FROM orders WHERE id = ? AND merchant_id = ?",
+                        arguments: [after, merchant.rawValue])
                 else { throw APIError.invalid("starting_after", "is not one of your orders") }
                 sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
                 arguments += [created, created, after]
             }
-            if let status { sql += " AND status = ?"; arguments.append(status) }
-            if let createdGTE { sql += " AND created_at >= ?"; arguments.append(createdGTE) }
-            if let createdLT { sql += " AND created_at < ?"; arguments.append(createdLT) }
+            if let status {
+                sql += " AND status = ?"
+                arguments.append(status)
+            }
+            if let createdGTE {
+                sql += " AND created_at >= ?"
+                arguments.append(createdGTE)
+            }
+            if let createdLT {
+                sql += " AND created_at < ?"
+                arguments.append(createdLT)
+            }
             sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
             arguments.append(limit + 1)
             let ids = try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
@@ -291,5 +314,28 @@ enum Receivers {
             }
             return SettlementReceiver(account: account, amount: .fen(amount))
         }
+    }
+}
+
+/// The account `OrderRoutes.chooseAccount` found for each (merchant, named account), remembered for the life of
+/// the process: accounts are never deleted nor moved to another merchant, and an account added later is never
+/// older than the existing ones, so a choice once found does not change. Refusals are not remembered (the
+/// merchant may add an account).
+final class AccountChoices: @unchecked Sendable {
+    private let lock = NSLock()
+    private var chosen: [String: ChannelAccountID] = [:]
+
+    /// The remembered choice, or `find`'s answer (remembered).
+    func choose(
+        _ merchant: MerchantID, _ named: String?, find: () throws -> ChannelAccountID
+    ) throws -> ChannelAccountID {
+        let key = merchant.rawValue + "/" + (named ?? "")
+        if let known = lock.withLock({ chosen[key] }) { return known }
+        let found = try find()
+        lock.withLock {
+            if chosen.count >= 10_000 { chosen.removeAll() }
+            chosen[key] = found
+        }
+        return found
     }
 }
