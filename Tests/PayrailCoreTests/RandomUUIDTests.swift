@@ -28,9 +28,32 @@ struct RandomUUIDTests {
 
     @Test("known bits give the known text: version and variant set, the rest kept")
     func knownBits() {
-        #expect(RandomUUID.format(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210, hyphens: true)
-            == "01234567-89ab-4def-bedc-ba9876543210")
+        #expect(
+            RandomUUID.format(high: 0x0123_4567_89ab_cdef, low: 0xfedc_ba98_7654_3210, hyphens: true)
+                == "01234567-89ab-4def-bedc-ba9876543210")
         #expect(RandomUUID.format(high: 0, low: 0, hyphens: false) == "00000000000040008000000000000000")
+    }
+
+    @Test("time-ordered ones are version 7 with the time first: later ones sort after, same-millisecond ones differ")
+    func timeOrdered() throws {
+        let start: Int64 = 1_795_400_000_000
+        var previous = ""
+        var drawn: Set<String> = []
+        for step in 0..<1000 {
+            let text = RandomUUID.timeOrdered(millis: start + Int64(step / 10))
+            let parsed = try #require(UUID(uuidString: text))
+            #expect(parsed.uuidString.lowercased() == text)
+            let bytes = withUnsafeBytes(of: parsed.uuid) { Array($0) }
+            #expect(bytes[6] >> 4 == 7)
+            #expect(bytes[8] >> 6 == 0b10)
+            let millis = bytes[0..<6].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+            #expect(millis == start + Int64(step / 10))
+            if step % 10 == 0 { #expect(text > previous, "a later millisecond sorts after") }
+            previous = text
+            drawn.insert(text)
+        }
+        #expect(drawn.count == 1000)
+        #expect(RandomUUID.timeOrdered(millis: 0).hasPrefix("00000000-0000-7"))
     }
 
     @Test("a thousand draws are all different")

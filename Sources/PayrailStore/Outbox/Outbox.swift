@@ -62,7 +62,7 @@ public final class Outbox: Sendable {
         }
         let now = clock.nowMillis()
         let fields = SignedEventFields(
-            id: event.id ?? RandomUUID.string(), type: event.type, aggregate: event.aggregate,
+            id: event.id ?? RandomUUID.timeOrdered(millis: now), type: event.type, aggregate: event.aggregate,
             occurredAtMillis: now, producer: producer, payload: event.payload)
         return PreparedEvent(
             fields: fields, signature: signer.sign(fields), availableAt: now + event.delay.wholeMilliseconds)
