@@ -48,6 +48,15 @@ struct TransactionalWriteTests {
             let plain = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("T-2"))
             #expect(plain.status == .created)
             #expect(transactions(fixture) - before == 1)
+            // An order without annotations has no annotation row, and reads show it as created.
+            let plainID = try #require(plain["id"] as? String)
+            #expect(try await fixture.count("gateway_object_extra") == 1)
+            #expect(plain["metadata"] as? [String: String] == [:])
+            #expect(plain["return_url"] is NSNull && plain["settlement_hints"] is NSNull)
+            let plainRead = try await client.call(.get, "/v1/orders/\(plainID)", key: fixture.key)
+            #expect(plainRead.text == plain.text)
+            let listed = try await client.call(.get, "/v1/orders?out_order_no=T-2", key: fixture.key)
+            #expect((listed["data"] as? [[String: Any]])?.first?["metadata"] as? [String: String] == [:])
 
             let fetched = try await client.call(.get, "/v1/orders/\(id)", key: fixture.key)
             #expect(fetched.status == .ok)

@@ -14,6 +14,10 @@ struct ObjectExtras: Sendable, Equatable {
     /// The settlement's description (settlements).
     var description: String?
 
+    /// Whether there is nothing to store: an object without a row shows exactly these defaults (no return URL,
+    /// metadata `{}`, no hints, no description).
+    var isEmpty: Bool { returnURL == nil && metadata == "{}" && settlementHints == nil && description == nil }
+
     /// Stores the annotations of a just-created object inside the caller's transaction; an object annotated
     /// before keeps its first ones.
     static func insert(_ pending: PendingExtras, in db: Database) throws {
@@ -25,9 +29,9 @@ struct ObjectExtras: Sendable, Equatable {
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO NOTHING
                 """
         ).execute(arguments: [
-                pending.objectID, pending.merchant.rawValue, extras.returnURL, extras.metadata,
-                extras.settlementHints, extras.description, pending.nowMillis,
-            ])
+            pending.objectID, pending.merchant.rawValue, extras.returnURL, extras.metadata,
+            extras.settlementHints, extras.description, pending.nowMillis,
+        ])
     }
 
     /// The annotations of some objects, by object id.

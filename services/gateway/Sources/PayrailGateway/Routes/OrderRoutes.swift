@@ -74,11 +74,13 @@ enum OrderRoutes {
             if created.existed {
                 shown = try ObjectExtras.load(created.record.id.rawValue, in: db)
             } else {
-                try ObjectExtras.insert(
-                    PendingExtras(
-                        extras: extras, objectID: order.id.rawValue, merchant: merchant,
-                        nowMillis: order.createdAtMillis),
-                    in: db)
+                if !extras.isEmpty {  // no row for no annotations: reads show the same defaults without one
+                    try ObjectExtras.insert(
+                        PendingExtras(
+                            extras: extras, objectID: order.id.rawValue, merchant: merchant,
+                            nowMillis: order.createdAtMillis),
+                        in: db)
+                }
                 shown = extras
             }
             let status: HTTPResponse.Status = created.existed ? .ok : .created
