@@ -26,6 +26,7 @@ public enum PayrailMigrations {
         WorkerSchema.v1,
         ReconcilerSchema.v1,
         OutboxSchema.dueIndexes,
+        WebhookSchema.dropRedundantEventIndex,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

@@ -8,6 +8,32 @@ import Testing
 
 @Suite("Domain: merchant event log and webhook endpoints")
 struct DomainWebhookTests {
+    /// Lookups of a webhook delivery by event (fan-out counts, the event API, the foreign key checked when an
+    /// event is pruned) use the unique (event, endpoint, url) index: migration 0009 dropped the event-only one.
+    @Test func deliveriesAreFoundByEventThroughTheUniqueIndex() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let (indexes, plans) = try await fixture.database.read { db in
+            (
+                try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_delivery'"),
+                try [
+                    "SELECT COUNT(*) FROM webhook_delivery WHERE event_id = 'e'",
+                    "SELECT id FROM webhook_delivery WHERE event_id = 'e' AND merchant_id = 'm' ORDER BY id",
+                ].map { sql in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map {
+                        $0["detail"] as String
+                    }
+                }
+            )
+        }
+        #expect(!indexes.contains("webhook_delivery_event"))
+        for plan in plans {
+            #expect(plan.contains { $0.contains("sqlite_autoindex_webhook_delivery_1 (event_id=?)") }, "\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN webhook_delivery") }, "\(plan)")
+        }
+    }
+
     @Test func merchantVisibleEventsAreLoggedInTheSameTransactionAndInternalOnesAreNot() async throws {
         let fixture = try await DomainFixture.make()
         defer { fixture.tearDown() }

@@ -73,4 +73,14 @@ enum WebhookSchema {
         CREATE INDEX webhook_attempt_delivery ON webhook_attempt(delivery_id);
         """
     )
+
+    /// Drops `webhook_delivery_event`: the `UNIQUE (event_id, endpoint_id, url)` index already starts with
+    /// `event_id` and serves every lookup by event, so the second index only cost a b-tree insert per delivery
+    /// (each order's `order.created` writes one for its `notify_url`).
+    static let dropRedundantEventIndex = Migration(
+        "0009_webhook_delivery_one_event_index",
+        """
+        DROP INDEX webhook_delivery_event;
+        """
+    )
 }
