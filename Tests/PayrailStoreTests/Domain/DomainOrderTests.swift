@@ -55,6 +55,10 @@ struct DomainOrderTests {
         #expect(payload == (try EventJSON.text(stored.jsonObject)))
         #expect(try await fixture.count("merchant_event") == 1)
         let webhooks = try await fixture.count("webhook_delivery")
+        let notified = try await fixture.database.read { db in
+            try String.fetchAll(db, sql: "SELECT url FROM webhook_delivery WHERE endpoint_id IS NULL")
+        }
+        #expect(notified == ["https://shop.example/n"], "order.created goes to the order's notify_url")
 
         let again = try fixture.orders.draft(merchant: fixture.merchant, request)
         #expect(again.order.id != draft.order.id)

@@ -43,12 +43,13 @@ struct DomainEffects {
 
     /// Appends an event prepared before the transaction (`Outbox.prepare`) and records it for the merchant.
     func emit(
-        _ event: Outbox.PreparedEvent, merchantID: MerchantID, objectID: String, orderID: OrderID, in db: Database
+        _ event: Outbox.PreparedEvent, merchantID: MerchantID, objectID: String, orderID: OrderID,
+        notifyURL: WebhookDeliveries.NotifyURL = .ofOrder, in db: Database
     ) throws {
         let record = try outbox.insert(in: db, event)
         try MerchantEventLog.record(
-            record, merchantID: merchantID, objectID: objectID, orderID: orderID.rawValue, database: outbox.database,
-            in: db)
+            record, merchantID: merchantID, objectID: objectID, orderID: orderID.rawValue, notifyURL: notifyURL,
+            database: outbox.database, in: db)
     }
 
     /// Appends an `alert.raised` event for people: money needs attention.

@@ -74,7 +74,8 @@ public final class OrderRepository: Sendable {
             order.expiresAtMillis, order.createdAtMillis, order.updatedAtMillis,
         ])
         try DomainEffects(outbox: outbox).emit(
-            draft.event, merchantID: order.merchantID, objectID: order.id.rawValue, orderID: order.id, in: db)
+            draft.event, merchantID: order.merchantID, objectID: order.id.rawValue, orderID: order.id,
+            notifyURL: .known(order.notifyURL), in: db)
         return Created(record: order, existed: false)
     }
 

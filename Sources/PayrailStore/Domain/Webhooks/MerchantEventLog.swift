@@ -8,9 +8,11 @@ public enum MerchantEventLog {
     /// Records a just-appended event for its merchant when its type is merchant-visible (other types are skipped):
     /// its `merchant_event` row and one pending `webhook_delivery` per matching endpoint plus one for `orderID`'s
     /// `notify_url` (see `WebhookDeliveries`). Once the transaction commits, the webhook dispatchers are woken.
+    /// `notifyURL` is the order's `notify_url` when the caller has it at hand (the order it just created), read
+    /// from the order otherwise.
     public static func record(
-        _ event: EventRecord, merchantID: MerchantID, objectID: String, orderID: String?, database: PayrailDatabase,
-        in db: Database
+        _ event: EventRecord, merchantID: MerchantID, objectID: String, orderID: String?,
+        notifyURL: WebhookDeliveries.NotifyURL = .ofOrder, database: PayrailDatabase, in db: Database
     ) throws {
         guard EventCatalog.isMerchantVisible(event.type) else { return }
         let occurredAt = event.fields.occurredAtMillis
@@ -21,6 +23,6 @@ public enum MerchantEventLog {
         ).execute(arguments: [event.id, merchantID.rawValue, event.type, objectID, occurredAt])
         try WebhookDeliveries.create(
             eventID: event.id, merchantID: merchantID.rawValue, type: event.type, orderID: orderID,
-            availableAt: occurredAt, nowMillis: occurredAt, database: database, in: db)
+            notifyURL: notifyURL, availableAt: occurredAt, nowMillis: occurredAt, database: database, in: db)
     }
 }

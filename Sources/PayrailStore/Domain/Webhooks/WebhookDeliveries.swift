@@ -12,6 +12,14 @@ public enum WebhookDeliveries {
         "\(owner):\(RandomUUID.compact().prefix(12))"
     }
 
+    /// Where the `notify_url` of the event's order comes from.
+    public enum NotifyURL: Sendable {
+        /// Read from the order (`orderID`) inside the transaction.
+        case ofOrder
+        /// Given by the caller, which holds the order as written in this transaction (nil: it has none).
+        case known(String?)
+    }
+
     /// Inserts one pending delivery of an event per live endpoint of the merchant that receives its type, plus one
     /// for the `notify_url` of order `orderID` when given (refund and settlement events name their order); returns
     /// how many. The caller's transaction commits them; then this process's webhook signal and the webhook bell
@@ -19,8 +27,8 @@ public enum WebhookDeliveries {
     /// once are written leased to it instead, and handed to it in memory after the commit.
     @discardableResult
     public static func create(
-        eventID: String, merchantID: String, type: String, orderID: String?, availableAt: Int64, nowMillis: Int64,
-        database: PayrailDatabase, in db: Database
+        eventID: String, merchantID: String, type: String, orderID: String?, notifyURL: NotifyURL = .ofOrder,
+        availableAt: Int64, nowMillis: Int64, database: PayrailDatabase, in db: Database
     ) throws -> Int {
         var targets: [(endpoint: String?, url: String)] = []
         if let merchant = MerchantID(merchantID) {
@@ -29,12 +37,17 @@ public enum WebhookDeliveries {
                 targets.append((endpoint.id.rawValue, endpoint.url))
             }
         }
-        if let orderID,
-            let notify = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT notify_url FROM orders WHERE id = ? AND merchant_id = ?"),
-                arguments: [orderID, merchantID])
-        {
-            targets.append((nil, notify))
+        if let orderID {
+            let notify: String?
+            switch notifyURL {
+            case .known(let url):
+                notify = url
+            case .ofOrder:
+                notify = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT notify_url FROM orders WHERE id = ? AND merchant_id = ?"),
+                    arguments: [orderID, merchantID])
+            }
+            if let notify { targets.append((nil, notify)) }
         }
         guard !targets.isEmpty else { return 0 }
         let adopter = availableAt <= nowMillis ? database.webhookAdopter.withLock({ $0 }) : nil
