@@ -31,6 +31,25 @@ struct JSONTextTests {
         #expect(try JSONText.string(object) == foundation(expected))
     }
 
+    @Test("every control character, and escapes at the ends, side by side or alone, parse back to the same string")
+    func escapesRoundTrip() throws {
+        var samples = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
+        samples += [
+            "", "\"", "\\", "\"\"", "\\\"\n", "\"a", "a\"", "a\"b\\c\nd", "plain text", "中文\"😀\\",
+            String(repeating: "x", count: 300) + "\"" + String(repeating: "y", count: 300),
+        ]
+        for sample in samples {
+            var out: [UInt8] = []
+            JSONText.writeString(sample, to: &out)
+            let parsed = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
+            #expect(parsed == sample, "\(Array(sample.utf8))")
+            #expect(!out.dropFirst().dropLast().contains { $0 < 0x20 }, "no raw control character")
+        }
+        var out: [UInt8] = []
+        JSONText.writeString("\u{08}\u{0C}\u{1F}", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""\b\f\u001f""#)
+    }
+
     @Test("values parsed by JSONSerialization (NSNumber booleans and numbers, doubles) round-trip unchanged")
     func parsedValues() throws {
         let text = #"{"a":1,"b":true,"c":false,"d":1.5,"e":-3,"f":null,"g":[1,true,"x"],"h":{"i":0}}"#

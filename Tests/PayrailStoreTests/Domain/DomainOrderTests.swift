@@ -88,6 +88,29 @@ struct DomainOrderTests {
         #expect(unknown?.code == "not_found")
     }
 
+    /// The typed writer of an order's event payload gives exactly the generic writer's text of `jsonObject`, for
+    /// every key, in every state, with and without optional fields, escapes included.
+    @Test func theTypedEventPayloadIsTheGenericOne() async throws {
+        let fixture = try await DomainFixture.make()
+        defer { fixture.tearDown() }
+        let plain = try await fixture.order(100)
+        let escaped = try await fixture.orders.create(
+            merchant: fixture.merchant,
+            NewOrder(
+                outOrderNo: "E-1", amount: .fen(7), subject: "Tea \"green\" \\ 茶 😀", body: "a/b \\ \"c\"",
+                notifyURL: "https://shop.example/n?a=b&c=/d")
+        ).record
+        let unpaid = try await fixture.order(2376)
+        _ = try await fixture.orders.recordProviderOrder(unpaid.id, providerOrderID: "p-\"1\"", payParams: "{}")
+        let paid = try await fixture.orders.apply(unpaid.id, .paymentConfirmed(.fen(2376))).record
+        let closed = try await fixture.orders.requestClose(merchant: fixture.merchant, id: plain.id).record
+        for order in [plain, escaped, paid, closed] {
+            #expect(order.eventJSONText == (try EventJSON.text(order.jsonObject)), "\(order.id)")
+            #expect(Set(EventField.allCases.map(\.rawValue)) == Set(order.jsonObject.keys))
+        }
+        #expect(paid.paidAtMillis != nil && paid.providerOrderID != nil, "a paid order has every optional field")
+    }
+
     @Test func createIsIdempotentPerMerchantNumberAndScopedByMerchant() async throws {
         let fixture = try await DomainFixture.make()
         defer { fixture.tearDown() }

@@ -113,7 +113,7 @@ public final class OrderRepository: Sendable {
         let event = try outbox.prepare(
             NewEvent(
                 type: DomainEvents.orderCreated, aggregate: order.id.rawValue,
-                json: try EventJSON.text(order.jsonObject)))
+                json: order.eventJSONText))
         return OrderDraft(order: order, request: new, event: event)
     }
 
