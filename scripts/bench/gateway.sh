@@ -107,8 +107,15 @@ read -r GET GET50 GET99 GETERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/v1/orders/$OR
 echo "get-order: $GET req/s, p50 $GET50 ms, p99 $GET99 ms, non-2xx $GETERR"
 
 echo "== 4. POST /v1/orders with Idempotency-Key ($CONNECTIONS connections) =="
+# The group-commit counters from /metrics: "commits writes".
+commit_counters() {
+    curl -fs "$BASE/metrics" | awk '/^payrail_group_commits_total/ {c=$2} /^payrail_group_commit_writes_total/ {w=$2} END {print c+0, w+0}'
+}
+read -r COMMITS0 WRITES0 <<<"$(commit_counters)"
 read -r CREATE CREATE50 CREATE99 CREATEERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/v1/orders" "$LUA_DIR/create.lua")"
 echo "create-order: $CREATE req/s, p50 $CREATE50 ms, p99 $CREATE99 ms, non-2xx $CREATEERR"
+read -r COMMITS1 WRITES1 <<<"$(commit_counters)"
+python3 -c "c, w = $COMMITS1 - $COMMITS0, $WRITES1 - $WRITES0; print(f'group commit: {w} writes in {c} commits, {w / max(c, 1):.1f} per commit')"
 orders() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM orders').fetchone()[0])" "$DB"; }
 # A check that phase 4 created rather than replayed: about one order per request.
 echo "orders in the database: $(orders) (phase 4 sent about $(python3 -c "print(round($CREATE * $SECONDS_PER_PHASE))") requests)"

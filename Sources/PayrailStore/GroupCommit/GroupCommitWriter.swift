@@ -1,5 +1,6 @@
 import Dispatch
 import GRDB
+import Metrics
 
 /// The process's single writer: concurrent write transactions share one durable commit.
 ///
@@ -36,6 +37,11 @@ public final class GroupCommitWriter: Sendable {
     private let drainQueue = DispatchQueue(label: "payrail.group-commit")
     private let state = Locked(State())
     private let batchSizes = Locked<(batches: Int, jobs: Int)>((0, 0))
+    /// `payrail_group_commits_total`: durable commits (batches) of this process's writer.
+    private let commits = Counter(label: "payrail_group_commits_total")
+    /// `payrail_group_commit_writes_total`: write transactions they carried (divided by the commits: the mean
+    /// batch, how many writes share one fsync).
+    private let writes = Counter(label: "payrail_group_commit_writes_total")
 
     /// Creates the writer of a pool. Use one per process (one per pool).
     public init(pool: DatabasePool) {
@@ -98,6 +104,8 @@ public final class GroupCommitWriter: Sendable {
                 $0.batches += 1
                 $0.jobs += jobs.count
             }
+            commits.increment()
+            writes.increment(by: jobs.count)
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {

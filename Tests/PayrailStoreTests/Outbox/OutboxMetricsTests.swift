@@ -3,6 +3,7 @@ import Metrics
 import MetricsTestKit
 import PayrailSigning
 import Testing
+
 @testable import PayrailStore
 
 /// The one metrics bootstrap of the test process (swift-metrics allows a single bootstrap).
@@ -36,5 +37,29 @@ struct OutboxMetricsTests {
         #expect(quarantined.totalValue == 2)
         let claimedCounter = try metrics.expectCounter("payrail_outbox_claimed_total", [("consumer", consumer)])
         #expect(claimedCounter.totalValue == 1)
+    }
+
+    /// The group-commit writer counts its commits and the writes they carried (other tests write concurrently
+    /// through the same process-wide counters, so only the increase this test causes at least is checked).
+    @Test func groupCommitsAndTheirWritesAreCounted() async throws {
+        let metrics = TestMetricsBackend.shared
+        let harness = try await SQLiteHarness.make(subscriptions: .payrail, clock: ManualClock())
+        defer { harness.tearDown() }
+        _ = try await harness.outbox.append([NewEvent(type: "order.paid", aggregate: "a", json: "{}")])
+        let commits = try metrics.expectCounter("payrail_group_commits_total")
+        let writes = try metrics.expectCounter("payrail_group_commit_writes_total")
+        let (commitsBefore, writesBefore) = (commits.totalValue, writes.totalValue)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<32 {
+                group.addTask {
+                    _ = try await harness.outbox.append([
+                        NewEvent(type: "order.paid", aggregate: "g\(index)", json: "{}")
+                    ])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(writes.totalValue - writesBefore >= 32)
+        #expect(commits.totalValue - commitsBefore >= 1)
     }
 }
