@@ -52,11 +52,9 @@ struct WebhookTests {
             _ = try await WebhookEndpointRepository(database: harness.database, secrets: WorkerHarness.secrets).create(
                 merchant: harness.merchant,
                 NewWebhookEndpoint(url: harness.receiverURL + "/hooks/own", eventTypes: ["order.awaiting_payment"]))
-            // A fallback poll longer than the test: a poll landing in the burst would find the merchant at its
-            // in-flight limit (from adopted deliveries), and so claim again at every wake until it is not.
-            var configuration = try harness.configuration()
-            configuration.idlePoll = .seconds(30)
-            let services = try await harness.startWorker(configuration: configuration)
+            // The harness's 200 ms fallback poll lands in the burst now and then: that claim finds the merchant at its
+            // in-flight limit from adopted deliveries alone and must not claim again at every wake after it.
+            let services = try await harness.startWorker()
             try await Task.sleep(for: .milliseconds(300))  // the dispatcher's first look finds nothing
             let before = services.dispatcher.databaseClaims
             for _ in 0..<20 { _ = try await harness.createOrder(100) }

@@ -77,7 +77,7 @@ public final class WebhookDispatcher: Service, Sendable {
     private func loop(adopting: Bool) async {
         await withDiscardingTaskGroup { group in
             // When the database was last claimed from, what `webhooksInDatabase` said then, and whether more may be
-            // due: only an empty claim that skipped no merchant (at its in-flight limit) says nothing is.
+            // due: only an empty claim that left no due delivery of a merchant at its in-flight limit says nothing is.
             var lastClaim: (at: ContinuousClock.Instant, generation: UInt64, mayHaveMore: Bool)?
             while !isStopping {
                 let seen = wake.generation
@@ -86,8 +86,8 @@ public final class WebhookDispatcher: Service, Sendable {
                 let adopted = adopting && free > 0 ? await takeAdopted(max: free) : []
                 await start(adopted, in: &group)
                 // The database is claimed from when it may hold due work: another process rang the bell or this one
-                // wrote deliveries it did not adopt (`webhooksInDatabase`), the last claim found some or skipped a
-                // busy merchant, or `idlePoll` has passed (retries and run-out leases come due with time). A wake
+                // wrote deliveries it did not adopt (`webhooksInDatabase`), the last claim found some or left due ones
+                // of a merchant at its limit, or `idlePoll` has passed (retries and run-out leases come due with time). A wake
                 // for adopted deliveries alone costs no write.
                 let generation = database.webhooksInDatabase.generation
                 let mayHaveWork =
@@ -99,8 +99,9 @@ public final class WebhookDispatcher: Service, Sendable {
                 if free > adopted.count, !adopting || mayHaveWork {
                     do {
                         let saturated = await inFlight.saturated(configuration.webhookPerMerchant)
-                        found = try await claim(max: free - adopted.count, saturated: saturated)
-                        lastClaim = (ContinuousClock.now, generation, !found.isEmpty || !saturated.isEmpty)
+                        let claimed = try await claim(max: free - adopted.count, saturated: saturated)
+                        found = claimed.deliveries
+                        lastClaim = (ContinuousClock.now, generation, !found.isEmpty || claimed.skippedDue)
                     } catch {
                         logger.error("claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
@@ -201,7 +202,12 @@ public final class WebhookDispatcher: Service, Sendable {
 
     /// Leases up to `max` due deliveries (pending and due, or leased with an expired lease), at most
     /// `webhookPerMerchant` per merchant, none for merchants already at their limit here.
-    func claim(max: Int, saturated: [String]) async throws -> [ClaimedWebhook] {
+    ///
+    /// `skippedDue` says whether a due delivery of a merchant at its in-flight limit was left in the database:
+    /// only then is there more to claim once that merchant's attempts end. A merchant kept at its limit by
+    /// adopted deliveries alone leaves nothing behind, so a burst of one merchant's payments costs no claim per
+    /// finished attempt.
+    func claim(max: Int, saturated: [String]) async throws -> (deliveries: [ClaimedWebhook], skippedDue: Bool) {
         claims.wrappingAdd(1, ordering: .relaxed)
         let now = clock.nowMillis()
         let lease = WebhookDeliveries.leaseToken(owner: owner)
@@ -228,11 +234,21 @@ public final class WebhookDispatcher: Service, Sendable {
                     RETURNING id, event_id, merchant_id, endpoint_id, url, attempts
                     """,
                 arguments: arguments)
-            return rows.map {
+            let deliveries = rows.map {
                 ClaimedWebhook(
                     id: $0["id"], eventID: $0["event_id"], merchantID: $0["merchant_id"], endpointID: $0["endpoint_id"],
                     url: $0["url"], attempts: $0["attempts"], lease: lease)
             }
+            guard !saturated.isEmpty else { return (deliveries, false) }
+            let skipped = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM webhook_delivery
+                        WHERE ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'leased' AND lease_expires_at <= ?))
+                            AND merchant_id IN (\(saturated.map { _ in "?" }.joined(separator: ","))))
+                    """,
+                arguments: [now, now] + StatementArguments(saturated))
+            return (deliveries, skipped ?? false)
         }
     }
 
