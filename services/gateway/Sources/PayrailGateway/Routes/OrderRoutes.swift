@@ -21,9 +21,9 @@ enum OrderRoutes {
         "return_url", "expires_in", "metadata", "settlement_hints",
     ]
 
-    /// Validates a create and prepares it outside the write transaction: chooses the account (on a read
-    /// connection), drafts the order (id, row, signed `order.created` event) and renders the answer a new order
-    /// gets. The transaction then only writes: the order with its event and deliveries, and the annotations.
+    /// Validates a create and prepares it outside the write transaction: chooses the account (read once per
+    /// process, `AccountChoices`), drafts the order (id, row, signed `order.created` event) and renders the answer
+    /// a new order gets. The transaction then only writes: the order with its event and deliveries, and the annotations.
     /// With `Prefer: wait` the wait runs after the commit (the worker must see the order).
     @Sendable static func create(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
