@@ -112,18 +112,13 @@ public struct Order: Sendable, Equatable {
 
     /// A new order as `OrderRepository` inserts it: `created`, nothing paid, no provider order yet.
     init(new: NewOrder, id: OrderID, merchantID: MerchantID, expiresAtMillis: Int64, nowMillis: Int64) {
-        let currency = new.amount.currency
         self.id = id
         self.merchantID = merchantID
         channelAccountID = new.channelAccountID
         outOrderNo = new.outOrderNo
         amount = new.amount
         status = .created
-        balances = OrderBalances(
-            paid: Money(minorUnits: 0, currency: currency), refundsCommitted: Money(minorUnits: 0, currency: currency),
-            refunded: Money(minorUnits: 0, currency: currency),
-            settlementsCommitted: Money(minorUnits: 0, currency: currency),
-            settled: Money(minorUnits: 0, currency: currency))
+        balances = OrderBalances(currency: new.amount.currency)
         closeRequested = false
         needsAttention = false
         subject = new.subject

@@ -8,9 +8,9 @@ extension Order {
         var out: [UInt8] = []
         out.reserveCapacity(768)
         out.append(UInt8(ascii: "{"))
-        for (index, field) in EventField.sorted.enumerated() {
+        for (index, (field, key)) in EventField.sorted.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: field.keyBytes)
+            out.append(contentsOf: key)
             write(field, to: &out)
         }
         out.append(UInt8(ascii: "}"))
@@ -72,19 +72,15 @@ enum EventField: String, CaseIterable {
     case settlementsCommitted = "settlements_committed"
     case updatedAt = "updated_at"
 
-    /// Every field in the order `JSONText` writes keys: by UTF-8 bytes.
-    static let sorted = allCases.sorted { JSONText.utf8Less($0.rawValue, $1.rawValue) }
-
-    /// `"key":` as bytes.
-    var keyBytes: [UInt8] { Self.keys[self]! }
-
-    private static let keys: [EventField: [UInt8]] = Dictionary(
-        uniqueKeysWithValues: allCases.map { field in
-            var bytes: [UInt8] = []
-            JSONText.writeString(field.rawValue, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            return (field, bytes)
-        })
+    /// Every field with its `"key":` bytes, in the order `JSONText` writes keys: by UTF-8 bytes.
+    static let sorted: [(field: EventField, key: [UInt8])] = allCases.sorted {
+        JSONText.utf8Less($0.rawValue, $1.rawValue)
+    }.map { field in
+        var key: [UInt8] = []
+        JSONText.writeString(field.rawValue, to: &key)
+        key.append(UInt8(ascii: ":"))
+        return (field, key)
+    }
 
     static let null = Array("null".utf8)
     static let `true` = Array("true".utf8)
