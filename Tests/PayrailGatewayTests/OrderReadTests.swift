@@ -75,7 +75,7 @@ struct OrderReadTests {
         }
         try await fixture.test { client in
             for (id, text) in expected {
-                let (order, extras) = try OrderRead.find(in: fixture.gateway.readers, merchant: fixture.merchant, id: OrderID(id)!)
+                let (order, extras) = try OrderRead.find(in: fixture.gateway.database.syncReaders, merchant: fixture.merchant, id: OrderID(id)!)
                 #expect(String(decoding: Present.order(order, extras).bytes, as: UTF8.self) == text)
                 // Embedded in a list, the generic renderer writes it through `JSONTextWritable`: the same text.
                 #expect(PayrailGateway.JSONText.render([Present.order(order, extras)] as [Any]) == "[\(text)]")
@@ -114,7 +114,7 @@ struct OrderReadTests {
             #expect(try await client.call(.get, "/v1/orders/\(id)", key: fixture.key).status == .ok)
         }
         #expect(throws: APIError.self) {
-            try OrderRead.find(in: fixture.gateway.readers, merchant: fixture.otherMerchant, id: OrderID("ord_" + String(repeating: "1", count: 26))!)
+            try OrderRead.find(in: fixture.gateway.database.syncReaders, merchant: fixture.otherMerchant, id: OrderID("ord_" + String(repeating: "1", count: 26))!)
         }
     }
 

@@ -47,9 +47,7 @@ public final class SyncReaders: @unchecked Sendable {
     private func open() throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(
-            TimeInterval(settings.busyTimeout.components.seconds)
-                + TimeInterval(settings.busyTimeout.components.attoseconds) / 1e18)
+        configuration.busyMode = BusyPolicy.mode(timeout: settings.busyTimeout)
         configuration.label = "payrail.sync-reader"
         return try DatabaseQueue(path: settings.path, configuration: configuration)
     }

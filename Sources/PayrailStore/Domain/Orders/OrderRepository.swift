@@ -35,6 +35,7 @@ public final class OrderRepository: Sendable {
     /// `create(merchant:_:)`, so a caller can write other rows (the gateway: its idempotency record and
     /// annotations) in the same commit. Nothing is written when it throws.
     public func create(in db: Database, merchant: MerchantID, _ new: NewOrder) throws -> Created<Order> {
+        try new.validate()
         try check(merchant: merchant, new, in: db)
         return try create(in: db, draft(checked: merchant, new))
     }
@@ -79,10 +80,9 @@ public final class OrderRepository: Sendable {
         return Created(record: order, existed: false)
     }
 
-    /// The checks of a create: the request is well formed, the merchant exists, and the named channel account
-    /// is the merchant's (read unless the pair passed before).
+    /// The checks of a create that read: the merchant exists, and the named channel account is the merchant's
+    /// (read unless the pair passed before).
     private func check(merchant: MerchantID, _ new: NewOrder, in db: Database) throws {
-        try new.validate()
         let pair = Self.pair(merchant, new)
         if checked.withLock({ $0.contains(pair) }) { return }
         try MerchantRepository.requireExists(merchant, in: db)

@@ -59,8 +59,6 @@ public struct Gateway: Sendable {
     let keyCache: APIKeyCache
     /// The channel account each merchant's orders go through.
     let accountChoices = AccountChoices()
-    /// Read-only connections for synchronous point reads (`GET /v1/orders/{id}`).
-    let readers: SyncReaders
     /// The limits.
     public let limits: GatewayLimits
     /// The library's logger.
@@ -83,7 +81,6 @@ public struct Gateway: Sendable {
             repository: IdempotencyRepository(database: database, clock: outbox.clock),
             lifetime: limits.idempotencyLifetime)
         self.keyCache = APIKeyCache(lifetime: limits.apiKeyCacheLifetime, clock: outbox.clock)
-        self.readers = database.syncReaders
         self.limits = limits
         self.logger = logger
     }

@@ -153,7 +153,7 @@ enum OrderRoutes {
     ) async throws -> APIResponse {
         try request.allowQuery([])
         let id: OrderID = try request.pathID(context, "order")
-        let (order, extras) = try OrderRead.find(in: gateway.readers, merchant: merchant, id: id)
+        let (order, extras) = try OrderRead.find(in: gateway.database.syncReaders, merchant: merchant, id: id)
         return .json(.ok, Present.order(order, extras))
     }
 
