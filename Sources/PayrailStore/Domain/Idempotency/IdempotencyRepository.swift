@@ -71,11 +71,13 @@ public final class IdempotencyRepository: Sendable {
     public func lookup(
         in db: Database, merchant: MerchantID, key: String, fingerprint: String
     ) throws -> IdempotencyLookup {
+        // Probed without a `Row` first (see `Database.probe`): most keys are new.
         guard
+            let rowid = try db.probe(
+                "SELECT rowid FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?",
+                [merchant.rawValue, key, clock.nowMillis()]),
             let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?"),
-                arguments: [merchant.rawValue, key, clock.nowMillis()])
+                db.cachedStatement(sql: "SELECT * FROM idempotency_record WHERE rowid = ?"), arguments: [rowid])
         else { return .new }
         let record = try IdempotencyRecord(row: row)
         return record.fingerprint == fingerprint ? .replay(record) : .mismatch(record)

@@ -260,11 +260,15 @@ extension OrderRepository {
         return order
     }
 
-    /// Loads a merchant's order by its own number, if any.
+    /// Loads a merchant's order by its own number, if any. The number is looked up first without a `Row` (see
+    /// `Database.probe`): on the create path it is almost always new.
     static func fetch(merchant: MerchantID, outOrderNo: String, in db: Database) throws -> Order? {
-        try fetchOne(
-            db.cachedStatement(sql: "SELECT \(Order.columns) FROM orders WHERE merchant_id = ? AND out_order_no = ?"),
-            [merchant.rawValue, outOrderNo])
+        guard
+            let rowid = try db.probe(
+                "SELECT rowid FROM orders WHERE merchant_id = ? AND out_order_no = ?", [merchant.rawValue, outOrderNo])
+        else { return nil }
+        return try fetchOne(
+            db.cachedStatement(sql: "SELECT \(Order.columns) FROM orders WHERE rowid = ?"), [rowid])
     }
 
     /// The first order a `SELECT Order.columns …` statement finds, decoded by position straight from the

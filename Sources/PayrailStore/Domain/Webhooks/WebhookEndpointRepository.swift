@@ -148,7 +148,13 @@ public final class WebhookEndpointRepository: Sendable {
     static func context(_ id: WebhookEndpointID) -> String { "webhook_endpoint/\(id.rawValue)/secret" }
 
     static func live(merchant: MerchantID, in db: Database) throws -> [WebhookEndpoint] {
-        try Row.fetchAll(
+        // Every event of the merchant asks; many merchants have no endpoint (see `Database.probe`).
+        guard
+            try db.probe(
+                "SELECT 1 FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL LIMIT 1",
+                [merchant.rawValue]) != nil
+        else { return [] }
+        return try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT * FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL ORDER BY created_at, id
