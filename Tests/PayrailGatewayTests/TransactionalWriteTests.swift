@@ -187,4 +187,27 @@ struct TransactionalWriteTests {
         #expect(JSONText.render(["data": stored]) == #"{"data":{"a":[true,null,"x"],"m":{"b":"c","y":2.50},"z":1}}"#)
         #expect(JSONText.parse("not json") == nil)
     }
+
+    @Test func anAnswersStoredFormIsWhatTheGenericRendererWritesAndReplaysAsItWas() throws {
+        var headers: HTTPFields = [:]
+        headers[HTTPField.Name("Preference-Applied")!] = "wait=3"
+        headers.append(HTTPField(name: HTTPField.Name("X-B")!, value: "first"))
+        headers.append(HTTPField(name: HTTPField.Name("X-B")!, value: "second \"quoted\" \\ 茶\n"))
+        headers[HTTPField.Name("Location")!] = "/v1/orders/ord_1"
+        let answers = [
+            APIResponse(status: .created, body: #"{"id":"ord_1","subject":"Tea \"green\" 茶\u0001"}"#, headers: headers),
+            APIResponse(status: .unprocessableContent, body: "{}"),
+            APIResponse(status: .ok, body: ""),
+        ]
+        for answer in answers {
+            var dictionary: [String: String] = [:]
+            for field in answer.headers { dictionary[field.name.rawName] = field.value }
+            let generic = JSONText.render(["headers": dictionary, "body": answer.body] as [String: Any])
+            let stored = IdempotencyGate.storedForm(of: answer)
+            #expect(stored == generic)
+            let parsed = try #require(JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: Any])
+            #expect(parsed["body"] as? String == answer.body)
+            #expect(parsed["headers"] as? [String: String] == dictionary)
+        }
+    }
 }

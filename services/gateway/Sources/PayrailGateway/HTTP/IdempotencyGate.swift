@@ -234,9 +234,30 @@ struct IdempotencyGate: Sendable {
 
     /// The stored form of an answer: the extra headers and the body.
     static func storedForm(of answer: APIResponse) -> String {
-        var headers: [String: String] = [:]
-        for field in answer.headers { headers[field.name.rawName] = field.value }
-        return JSONText.render(["headers": headers, "body": answer.body] as [String: Any])
+        // `{"body": …, "headers": {…}}`, keys sorted as `JSONText.render` sorts them (a later field of the same
+        // name wins), written straight out: the generic renderer's dictionaries were ~6 % of a create's CPU.
+        var headers: [(name: String, value: String)] = []
+        for field in answer.headers {
+            if let index = headers.firstIndex(where: { $0.name == field.name.rawName }) {
+                headers[index].value = field.value
+            } else {
+                headers.append((field.name.rawName, field.value))
+            }
+        }
+        headers.sort { PayrailCore.JSONText.utf8Less($0.name, $1.name) }
+        var output: [UInt8] = []
+        output.reserveCapacity(answer.body.utf8.count + 64)
+        output.append(contentsOf: #"{"body":"#.utf8)
+        PayrailCore.JSONText.writeString(answer.body, to: &output)
+        output.append(contentsOf: #","headers":{"#.utf8)
+        for (index, header) in headers.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            PayrailCore.JSONText.writeString(header.name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            PayrailCore.JSONText.writeString(header.value, to: &output)
+        }
+        output.append(contentsOf: "}}".utf8)
+        return String(decoding: output, as: UTF8.self)
     }
 
     private static func replay(_ record: IdempotencyRecord) -> APIResponse {
