@@ -12,8 +12,12 @@
 #   4. POST /v1/orders with a fresh out_order_no and Idempotency-Key per request (auth; one write transaction
 #      through the group-commit writer: idempotency lookup, account, order + event + delivery rows, annotation
 #      row, idempotency record)
-#   5. POST /v1/orders again with wrk's 2-thread closed loop limited to a few connections, for the latency at a
+#   5. POST /v1/orders again at WIDE_CONNECTIONS (256): more requests in flight, larger group commits
+#   6. POST /v1/orders again with wrk's 2-thread closed loop limited to a few connections, for the latency at a
 #      moderate rate (wrk has no open-loop rate; the figure printed is the rate it reached)
+#   7. the SQLite floor of a create (create_floor.py): the rows phases 4–6 wrote, replayed into a fresh database
+#      with no HTTP and no application code, at the group-commit batch sizes phases 4 and 5 reached. With the bare
+#      route's cost it bounds what any create code could reach on this machine.
 # Targets: create ≥ 1.5× the raw ceiling, p99 < 20 ms near 1,000 req/s; get ≥ 40 % of the bare route.
 set -euo pipefail
 
@@ -23,6 +27,7 @@ BENCH_DIR=${BENCH_DIR:-$ROOT/.run/bench-gateway}
 SCRATCH=${SCRATCH:-$ROOT/.build-release}
 SECONDS_PER_PHASE=${SECONDS_PER_PHASE:-8}
 CONNECTIONS=${CONNECTIONS:-64}
+WIDE_CONNECTIONS=${WIDE_CONNECTIONS:-256}
 PORT=${PORT:-18080}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -74,6 +79,7 @@ LUA
 # Each create phase numbers its orders (and Idempotency-Keys) with its own prefix: wrk's Lua random numbers
 # repeat from run to run, so a second phase would otherwise replay the first one's answers instead of creating.
 sed "s/PHASE/moderate/" "$LUA_DIR/create.lua" > "$LUA_DIR/create-moderate.lua"
+sed "s/PHASE/wide/" "$LUA_DIR/create.lua" > "$LUA_DIR/create-wide.lua"
 sed -i "s/PHASE/b/" "$LUA_DIR/create.lua"
 
 # Runs wrk and prints "req/s p50_ms p99_ms".
@@ -106,30 +112,69 @@ echo "== 3. GET /v1/orders/{id} ($CONNECTIONS connections) =="
 read -r GET GET50 GET99 GETERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/v1/orders/$ORDER" "$LUA_DIR/get.lua")"
 echo "get-order: $GET req/s, p50 $GET50 ms, p99 $GET99 ms, non-2xx $GETERR"
 
-echo "== 4. POST /v1/orders with Idempotency-Key ($CONNECTIONS connections) =="
 # The group-commit counters from /metrics: "commits writes".
 commit_counters() {
     curl -fs "$BASE/metrics" | awk '/^payrail_group_commits_total/ {c=$2} /^payrail_group_commit_writes_total/ {w=$2} END {print c+0, w+0}'
 }
-read -r COMMITS0 WRITES0 <<<"$(commit_counters)"
-read -r CREATE CREATE50 CREATE99 CREATEERR <<<"$(run_wrk "$CONNECTIONS" "$BASE/v1/orders" "$LUA_DIR/create.lua")"
-echo "create-order: $CREATE req/s, p50 $CREATE50 ms, p99 $CREATE99 ms, non-2xx $CREATEERR"
-read -r COMMITS1 WRITES1 <<<"$(commit_counters)"
-python3 -c "c, w = $COMMITS1 - $COMMITS0, $WRITES1 - $WRITES0; print(f'group commit: {w} writes in {c} commits, {w / max(c, 1):.1f} per commit')"
 orders() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM orders').fetchone()[0])" "$DB"; }
-# A check that phase 4 created rather than replayed: about one order per request.
-echo "orders in the database: $(orders) (phase 4 sent about $(python3 -c "print(round($CREATE * $SECONDS_PER_PHASE))") requests)"
+# Runs a create phase: prints "req/s p50 p99 non2xx mean_batch" and, on stderr, the batch and order counts (a check
+# that the phase created rather than replayed: about one new order per request).
+create_phase() {
+    local commits0 writes0 commits1 writes1 orders0 figures
+    read -r commits0 writes0 <<<"$(commit_counters)"
+    orders0=$(orders)
+    figures=$(run_wrk "$1" "$BASE/v1/orders" "$2")
+    read -r commits1 writes1 <<<"$(commit_counters)"
+    python3 - "$figures" "$commits0" "$writes0" "$commits1" "$writes1" "$orders0" "$(orders)" "$SECONDS_PER_PHASE" <<'PY'
+import sys
+figures = sys.argv[1].split()
+c0, w0, c1, w1, o0, o1, seconds = map(float, sys.argv[2:])
+commits, writes = c1 - c0, w1 - w0
+batch = writes / max(commits, 1)
+print(f"group commit: {writes:.0f} writes in {commits:.0f} commits, {batch:.1f} per commit; "
+      f"{o1 - o0:.0f} new orders for about {float(figures[0]) * seconds:.0f} requests", file=sys.stderr)
+print(*figures, f"{batch:.0f}")
+PY
+}
 
-echo "== 5. POST /v1/orders at a moderate rate (4 connections) =="
+echo "== 4. POST /v1/orders with Idempotency-Key ($CONNECTIONS connections) =="
+read -r CREATE CREATE50 CREATE99 CREATEERR BATCH <<<"$(create_phase "$CONNECTIONS" "$LUA_DIR/create.lua")"
+echo "create-order: $CREATE req/s, p50 $CREATE50 ms, p99 $CREATE99 ms, non-2xx $CREATEERR"
+
+echo "== 5. POST /v1/orders with Idempotency-Key ($WIDE_CONNECTIONS connections) =="
+read -r WIDE WIDE50 WIDE99 WIDEERR WIDEBATCH <<<"$(create_phase "$WIDE_CONNECTIONS" "$LUA_DIR/create-wide.lua")"
+echo "create-order ($WIDE_CONNECTIONS connections): $WIDE req/s, p50 $WIDE50 ms, p99 $WIDE99 ms, non-2xx $WIDEERR"
+
+echo "== 6. POST /v1/orders at a moderate rate (4 connections) =="
 read -r MOD MOD50 MOD99 MODERR <<<"$(run_wrk 4 "$BASE/v1/orders" "$LUA_DIR/create-moderate.lua")"
 echo "create-order (4 connections): $MOD req/s, p50 $MOD50 ms, p99 $MOD99 ms, non-2xx $MODERR"
 
+echo "== 7. the SQLite floor of a create (batches of $BATCH and $WIDEBATCH) =="
+kill "$GATEWAY" 2>/dev/null || true
+wait "$GATEWAY" 2>/dev/null || true
+FLOOR=$(python3 scripts/bench/create_floor.py "$DB" "$BENCH_DIR/floor.sqlite" "$BIN/payrailctl" "$BATCH" "$WIDEBATCH")
+echo "$FLOOR"
+
 echo "== ratios =="
-python3 - "$RAW" "$BARE" "$GET" "$CREATE" "$MOD" "$MOD99" <<'PY'
+python3 - "$RAW" "$BARE" "$GET" "$CREATE" "$WIDE" "$MOD" "$MOD99" "$(nproc)" "$FLOOR" <<'PY'
 import sys
-raw, bare, get, create, mod, mod99 = map(float, sys.argv[1:])
+raw, bare, get, create, wide, mod, mod99, cores = map(float, sys.argv[1:9])
+floor = {}
+for line in sys.argv[9].splitlines():
+    fields = dict(item.split("=") for item in line.split()[1:])
+    floor.setdefault(int(fields["batch"]), {})[fields["synchronous"]] = float(fields["us_per_create"])
 print(f"create / raw ceiling = {create / raw:.2f}x (target >= 1.5x): {'met' if create >= 1.5 * raw else 'NOT met'}")
+print(f"create at the wide phase / raw ceiling = {wide / raw:.2f}x")
 print(f"get / bare = {100 * get / bare:.0f}% (target >= 40%): {'met' if get >= 0.4 * bare else 'NOT met'}")
 print(f"create p99 at {mod:.0f} req/s = {mod99:.2f} ms (target < 20 ms near 1,000 req/s)")
+# Bounds for any create code on this machine, with none of its own work (no JSON, signing, idempotency logic,
+# GRDB): the single writer can do no better than SQLite's serial time per create at that batch size, and the
+# cores no better than the bare route's cost per request (server, wrk and kernel) plus SQLite's CPU per create.
+http_us = 1e6 * cores / bare
+for batch, modes in sorted(floor.items()):
+    serial, cpu = 1e6 / modes["FULL"], 1e6 * cores / (http_us + modes["OFF"])
+    bound = min(serial, cpu)
+    print(f"bound at batch {batch}: writer {serial:.0f}/s, cores {cpu:.0f}/s (HTTP {http_us:.0f} us + SQLite "
+          f"{modes['OFF']:.0f} us per create) -> at most {bound:.0f} creates/s = {bound / raw:.2f}x the raw ceiling")
 PY
 rm -rf "$LUA_DIR"
