@@ -1,12 +1,13 @@
 """A small HTTP load generator for Payrail's benchmarks (loopback only, bounded by time and count).
 
-    loadgen.py --url URL --bodies FILE [--header 'Name: value'] --seconds S
+    loadgen.py --url URL --bodies FILE [--header 'Name: value'] [--numbered-header 'Name: prefix'] --seconds S
                (--max --connections C --processes P  |  --rate R --connections C)
 
 Bodies come one per line from FILE; each request takes the next line (requests never repeat a body unless the
 file runs out, then it wraps). `--max`: closed loop, C keep-alive connections spread over P processes, as fast as
 the server answers. `--rate`: open loop at R requests/s; latency is measured from each request's *scheduled* time,
-so a stalled server is not hidden (no coordinated omission). Prints one JSON object: requests, per_second, p50_ms,
+so a stalled server is not hidden (no coordinated omission). `--numbered-header` gives every request its own value,
+the prefix followed by the request's index (an `Idempotency-Key` per request). Prints one JSON object: requests, per_second, p50_ms,
 p99_ms, max_ms, statuses.
 """
 import argparse
@@ -21,6 +22,13 @@ import urllib.parse
 def _connection(url):
     parts = urllib.parse.urlsplit(url)
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30), parts.path or "/"
+
+
+def _numbered(args, headers, i):
+    if args.numbered_header:
+        name, prefix = args.numbered_header
+        headers[name] = f"{prefix}{i}"
+    return headers
 
 
 def _send(conn, path, body, headers):
@@ -38,7 +46,7 @@ def _closed_loop(args, bodies, index, stride, deadline, results):
         body = bodies[i % len(bodies)] if bodies else None
         started = time.perf_counter()
         try:
-            status = _send(conn, path, body, headers)
+            status = _send(conn, path, body, _numbered(args, headers, i))
         except (OSError, http.client.HTTPException):
             status = "error"
             conn, path = _connection(args.url)
@@ -104,7 +112,7 @@ def run_rate(args, bodies):
                 time.sleep(delay)
             body = bodies[i % len(bodies)] if bodies else None
             try:
-                status = _send(conn, path, body, headers)
+                status = _send(conn, path, body, _numbered(args, headers, i))
             except (OSError, http.client.HTTPException):
                 status = "error"
                 conn, path = _connection(args.url)
@@ -126,6 +134,7 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--bodies")
     parser.add_argument("--header", action="append", default=[])
+    parser.add_argument("--numbered-header")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--max", action="store_true")
     parser.add_argument("--rate", type=float)
@@ -134,6 +143,7 @@ def main():
     args = parser.parse_args()
     assert urllib.parse.urlsplit(args.url).hostname in ("127.0.0.1", "localhost"), "loopback only"
     args.headers = [tuple(h.split(": ", 1)) for h in args.header]
+    args.numbered_header = tuple(args.numbered_header.split(": ", 1)) if args.numbered_header else None
     bodies = []
     if args.bodies:
         with open(args.bodies, "rb") as f:
