@@ -93,7 +93,8 @@ public struct ApplicationRecord: Sendable, Equatable {
 
     /// The subject of this application's actions: its events and its ledger posting.
     func effectSubject() -> DomainEffects.Subject {
-        DomainEffects.Subject(merchantID: merchantID, orderID: orderID, objectID: id, payload: jsonObject)
+        DomainEffects.Subject(
+            merchantID: merchantID, orderID: orderID, objectID: id, payload: { try EventJSON.text(jsonObject) })
     }
 }
 

@@ -15,13 +15,14 @@ struct DomainEffects {
         var orderID: OrderID
         /// The object that moved (order, refund or settlement id): the events' aggregate and the ledger source.
         var objectID: String
-        /// The object's JSON description, the payload of its events.
-        var payload: [String: Any]
+        /// The object's JSON description, the payload of its events: rendered once, when an action first emits.
+        var payload: () throws -> String
     }
 
     /// Runs every action in order. `.requestProviderClose` needs nothing here: the `order.close_requested`
     /// event that accompanies it is what the worker acts on.
     func run(_ actions: [DomainAction], for subject: Subject, nowMillis: Int64, in db: Database) throws {
+        var payload: String?
         for action in actions {
             switch action {
             case .post(let transaction):
@@ -29,9 +30,10 @@ struct DomainEffects {
                     transaction, merchantID: subject.merchantID, orderID: subject.orderID,
                     sourceID: subject.objectID, nowMillis: nowMillis, in: db)
             case .emit(let type):
+                let json = try payload ?? subject.payload()
+                payload = json
                 try emit(
-                    outbox.prepare(
-                        NewEvent(type: type, aggregate: subject.objectID, json: try EventJSON.text(subject.payload))),
+                    outbox.prepare(NewEvent(type: type, aggregate: subject.objectID, json: json)),
                     merchantID: subject.merchantID, objectID: subject.objectID, orderID: subject.orderID, in: db)
             case .alert(let code, let message):
                 try alert(code: code, message: message, subject: subject, in: db)

@@ -3,7 +3,8 @@ import PayrailCore
 extension Order {
     /// The JSON text of `jsonObject`, exactly what `EventJSON.text(jsonObject)` gives (compact, keys in UTF-8
     /// byte order), written field by field without building and sorting the dictionary: the payload of the
-    /// order's events, drafted for every create (`OrderRepository.draft`).
+    /// order's events, drafted for every create (`OrderRepository.draft`) and rendered for every later
+    /// transition (`effectSubject`).
     var eventJSONText: String {
         var out: [UInt8] = []
         out.reserveCapacity(768)

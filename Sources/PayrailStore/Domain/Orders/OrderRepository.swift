@@ -284,6 +284,6 @@ extension OrderRepository {
 extension Order {
     /// The subject of the order's own actions: its events and its payment posting.
     func effectSubject() -> DomainEffects.Subject {
-        DomainEffects.Subject(merchantID: merchantID, orderID: id, objectID: id.rawValue, payload: jsonObject)
+        DomainEffects.Subject(merchantID: merchantID, orderID: id, objectID: id.rawValue, payload: { eventJSONText })
     }
 }
