@@ -2,7 +2,7 @@
 # Gateway benchmark (not a test): prints req/s and latency figures and the ratios against issue 6's targets.
 #
 #   scripts/bench/gateway.sh                 # release build in .build-release, then about a minute of load
-#   SECONDS_PER_PHASE=10 CONNECTIONS=32 scripts/bench/gateway.sh
+#   SECONDS_PER_PHASE=10 CONNECTIONS=32 WIDE_CONNECTIONS=512 RATE=1000 FSYNC_SECONDS=0 scripts/bench/gateway.sh
 #
 # Phases, one gateway process on a fresh migrated database (seeded by payrailctl), wrk on loopback:
 #   1. raw ceiling: single-row INSERT transactions/s, WAL + synchronous=FULL, one connection (Python sqlite3)
@@ -10,8 +10,8 @@
 #   3. GET /v1/orders/{id} (bearer auth, the key cached for 5 s after its first read; the order and its
 #      annotations in one read transaction)
 #   4. POST /v1/orders with a fresh out_order_no and Idempotency-Key per request (auth; one write transaction
-#      through the group-commit writer: idempotency lookup, account, order + event + delivery rows, annotation
-#      row, idempotency record)
+#      through the group-commit writer: idempotency lookup, order + event + delivery rows, merchant event and
+#      webhook delivery, annotation row when there are annotations, idempotency record)
 #   5. POST /v1/orders again at WIDE_CONNECTIONS (256): more requests in flight, larger group commits
 #   6. POST /v1/orders at a fixed RATE (1,000/s) in an open loop (loadgen.py, 16 connections): the latency
 #      target's own condition, each request timed from when it was due, so a stall is not hidden. (Until
@@ -19,9 +19,9 @@
 #      one commit, only 4 requests wait.) The volume's fsync tail is probed right before and after
 #      (fsync_tail.py, FSYNC_SECONDS each, 0 skips): one fsync stall of a few hundred ms at 1,000 req/s is
 #      already several percent of the requests.
-#   7. the SQLite floor of a create (create_floor.py): the rows phases 4–6 wrote, replayed into a fresh database
-#      with no HTTP and no application code, at the group-commit batch sizes phases 4 and 5 reached. With the bare
-#      route's cost it bounds what any create code could reach on this machine.
+#   7. the SQLite floor of a create (create_floor.py): the rows the first 40,000 creates wrote, replayed into a
+#      fresh database with no HTTP and no application code, at the group-commit batch sizes phases 4 and 5
+#      reached. With the bare route's cost it bounds what any create code could reach on this machine.
 # Targets: create ≥ 1.5× the raw ceiling, p99 < 20 ms near 1,000 req/s; get ≥ 40 % of the bare route.
 set -euo pipefail
 
