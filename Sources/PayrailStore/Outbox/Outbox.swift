@@ -73,28 +73,30 @@ public final class Outbox: Sendable {
         let (fields, signature) = (prepared.fields, prepared.signature)
         let now = fields.occurredAtMillis
         do {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                fields.id, fields.type, fields.aggregate, String(decoding: fields.payload, as: UTF8.self),
-                now, producer, signature.keyID, signature.value,
-            ])
+            try db.executeHot(
+                """
+                INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(fields.id), .text(fields.type), .text(fields.aggregate),
+                    .text(String(decoding: fields.payload, as: UTF8.self)), .integer(now), .text(producer),
+                    .text(signature.keyID), .text(signature.value),
+                ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError("duplicate_event", "an event with id '\(fields.id)' already exists")
         }
         let sequence = db.lastInsertedRowID
-        let insertDelivery = try db.cachedStatement(
-            sql: """
+        for consumer in subscriptions.consumers(for: fields.type) {
+            try db.executeHot(
+                """
                 INSERT INTO delivery (event_seq, consumer, aggregate, state, attempts, available_at, created_at, updated_at)
                 VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
-                """)
-        for consumer in subscriptions.consumers(for: fields.type) {
-            try insertDelivery.execute(arguments: [
-                sequence, consumer, fields.aggregate, prepared.availableAt, now, now,
-            ])
+                """,
+                [
+                    .integer(sequence), .text(consumer), .text(fields.aggregate), .integer(prepared.availableAt),
+                    .integer(now), .integer(now),
+                ])
         }
         notifyAfterCommit(db)
         metrics.appended.increment()

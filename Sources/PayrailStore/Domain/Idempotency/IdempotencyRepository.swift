@@ -96,20 +96,20 @@ public final class IdempotencyRepository: Sendable {
             merchantID: merchant, key: key, fingerprint: fingerprint, statusCode: statusCode, response: response,
             createdAtMillis: now, expiresAtMillis: now + lifetime.wholeMilliseconds)
         // One statement: a new key inserts, an expired record is replaced, a live one is left alone (changes = 0).
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO idempotency_record
-                    (merchant_id, key, fingerprint, status_code, response, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (merchant_id, key) DO UPDATE SET
-                    fingerprint = excluded.fingerprint, status_code = excluded.status_code,
-                    response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at
-                WHERE idempotency_record.expires_at <= excluded.created_at
-                """
-        ).execute(arguments: [
-            merchant.rawValue, key, fingerprint, statusCode, response, record.createdAtMillis,
-            record.expiresAtMillis,
-        ])
+        try db.executeHot(
+            """
+            INSERT INTO idempotency_record
+                (merchant_id, key, fingerprint, status_code, response, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (merchant_id, key) DO UPDATE SET
+                fingerprint = excluded.fingerprint, status_code = excluded.status_code,
+                response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at
+            WHERE idempotency_record.expires_at <= excluded.created_at
+            """,
+            [
+                .text(merchant.rawValue), .text(key), .text(fingerprint), .integer(Int64(statusCode)), .text(response),
+                .integer(record.createdAtMillis), .integer(record.expiresAtMillis),
+            ])
         if db.changesCount == 1 { return record }
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM idempotency_record WHERE merchant_id = ? AND key = ?"),

@@ -63,17 +63,19 @@ public final class OrderRepository: Sendable {
             }
             return Created(record: existing, existed: true)
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
-                    subject, body, notify_url, expires_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            order.id.rawValue, order.merchantID.rawValue, order.channelAccountID?.rawValue, order.outOrderNo,
-            order.amount.minorUnits, order.amount.currency.rawValue, order.subject, order.body, order.notifyURL,
-            order.expiresAtMillis, order.createdAtMillis, order.updatedAtMillis,
-        ])
+        try db.executeHot(
+            """
+            INSERT INTO orders (id, merchant_id, channel_account_id, out_order_no, amount, currency, status,
+                subject, body, notify_url, expires_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(order.id.rawValue), .text(order.merchantID.rawValue),
+                .textOrNull(order.channelAccountID?.rawValue), .text(order.outOrderNo),
+                .integer(order.amount.minorUnits), .text(order.amount.currency.rawValue), .text(order.subject),
+                .textOrNull(order.body), .textOrNull(order.notifyURL),
+                .integer(order.expiresAtMillis), .integer(order.createdAtMillis), .integer(order.updatedAtMillis),
+            ])
         try DomainEffects(outbox: outbox).emit(
             draft.event, merchantID: order.merchantID, objectID: order.id.rawValue, orderID: order.id,
             notifyURL: .known(order.notifyURL), in: db)

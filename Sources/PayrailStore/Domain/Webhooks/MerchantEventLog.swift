@@ -16,11 +16,11 @@ public enum MerchantEventLog {
     ) throws {
         guard EventCatalog.isMerchantVisible(event.type) else { return }
         let occurredAt = event.fields.occurredAtMillis
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO merchant_event (event_id, merchant_id, type, object_id, occurred_at) VALUES (?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [event.id, merchantID.rawValue, event.type, objectID, occurredAt])
+        try db.executeHot(
+            """
+            INSERT INTO merchant_event (event_id, merchant_id, type, object_id, occurred_at) VALUES (?, ?, ?, ?, ?)
+            """,
+            [.text(event.id), .text(merchantID.rawValue), .text(event.type), .text(objectID), .integer(occurredAt)])
         try WebhookDeliveries.create(
             eventID: event.id, merchantID: merchantID.rawValue, type: event.type, orderID: orderID,
             notifyURL: notifyURL, availableAt: occurredAt, nowMillis: occurredAt, database: database, in: db)

@@ -54,32 +54,35 @@ public enum WebhookDeliveries {
         if let adopter {
             let lease = leaseToken(owner: adopter.owner)
             let expires = nowMillis + adopter.leaseMillis
-            let insert = try db.cachedStatement(
-                sql: """
+            for target in targets {
+                try db.executeHot(
+                    """
                     INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts,
                         next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 'leased', 0, ?, ?, ?, ?, ?)
-                    """)
-            for target in targets {
-                try insert.execute(arguments: [
-                    eventID, merchantID, target.endpoint, target.url, availableAt, lease, expires, nowMillis, nowMillis,
-                ])
+                    """,
+                    [
+                        .text(eventID), .text(merchantID), .textOrNull(target.endpoint), .text(target.url),
+                        .integer(availableAt), .text(lease), .integer(expires), .integer(nowMillis),
+                        .integer(nowMillis),
+                    ])
                 database.adoptedInCurrentTransaction(
                     AdoptedWebhook(
                         id: db.lastInsertedRowID, eventID: eventID, merchantID: merchantID, endpointID: target.endpoint,
                         url: target.url, lease: lease, leaseExpiresAt: expires))
             }
         } else {
-            let insert = try db.cachedStatement(
-                sql: """
+            for target in targets {
+                try db.executeHot(
+                    """
                     INSERT INTO webhook_delivery (event_id, merchant_id, endpoint_id, url, state, attempts,
                         next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-                    """)
-            for target in targets {
-                try insert.execute(arguments: [
-                    eventID, merchantID, target.endpoint, target.url, availableAt, nowMillis, nowMillis,
-                ])
+                    """,
+                    [
+                        .text(eventID), .text(merchantID), .textOrNull(target.endpoint), .text(target.url),
+                        .integer(availableAt), .integer(nowMillis), .integer(nowMillis),
+                    ])
             }
         }
         database.notifyWebhooksAfterCommit(db, allAdopted: adopter != nil)
