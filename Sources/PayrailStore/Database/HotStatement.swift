@@ -26,8 +26,7 @@ extension Database {
     /// do: a unique violation is still `.SQLITE_CONSTRAINT_UNIQUE`.
     func executeHot(_ sql: String, _ values: [HotValue]) throws {
         let handle = try cachedStatement(sql: sql).sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        sqlite3_reset(handle)  // GRDB resets a statement lazily, before its next use; its old bindings are all replaced
         guard Int(sqlite3_bind_parameter_count(handle)) == values.count else {
             throw DatabaseError(
                 resultCode: .SQLITE_MISUSE,
