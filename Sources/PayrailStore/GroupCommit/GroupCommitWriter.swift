@@ -6,9 +6,13 @@ import Metrics
 ///
 /// With `synchronous = FULL` every commit waits for the disk, so one commit per caller caps throughput at the
 /// disk's fsync rate. Callers submit a closure; one drain loop takes every closure waiting at that moment, runs
-/// each inside its own savepoint of one `BEGIN IMMEDIATE` transaction, commits once, then answers every caller.
+/// each as its own part of one `BEGIN IMMEDIATE` transaction, commits once, then answers every caller.
 ///
-/// - A closure that throws rolls back only its own savepoint; its caller gets its error, the others commit.
+/// - A closure that throws has its own writes undone; its caller gets its error, the others commit. The batch
+///   first runs without savepoints, which cost SQLite a copy of every page a write touches: a closure that throws
+///   before it changed a row needs no undo. If one throws after it did, the whole batch is rolled back and run
+///   again with a savepoint per closure (`payrail_group_commit_reruns_total`), so a closure may run twice and must
+///   keep its effects to the database (or make them harmless to repeat, like a notification hook).
 /// - Nobody is answered before the commit that holds their write: if the commit fails, every caller of that
 ///   batch gets the commit error.
 /// - A closure must not begin or commit transactions itself (nested savepoints are fine).
@@ -37,11 +41,15 @@ public final class GroupCommitWriter: Sendable {
     private let drainQueue = DispatchQueue(label: "payrail.group-commit")
     private let state = Locked(State())
     private let batchSizes = Locked<(batches: Int, jobs: Int)>((0, 0))
+    private let rerunBatches = Locked(0)
     /// `payrail_group_commits_total`: durable commits (batches) of this process's writer.
     private let commits = Counter(label: "payrail_group_commits_total")
     /// `payrail_group_commit_writes_total`: write transactions they carried (divided by the commits: the mean
     /// batch, how many writes share one fsync).
     private let writes = Counter(label: "payrail_group_commit_writes_total")
+    /// `payrail_group_commit_reruns_total`: batches run again with a savepoint per write, because a write threw
+    /// after it had changed rows (see `SavepointElision`).
+    private let reruns = Counter(label: "payrail_group_commit_reruns_total")
 
     /// Creates the writer of a pool. Use one per process (one per pool).
     public init(pool: DatabasePool) {
@@ -74,6 +82,9 @@ public final class GroupCommitWriter: Sendable {
     public var commitStatistics: (commits: Int, transactions: Int) {
         batchSizes.withLock { ($0.batches, $0.jobs) }
     }
+
+    /// How many batches ran a second time with a savepoint per write (for tests).
+    public var rerunCount: Int { rerunBatches.withLock { $0 } }
 
     /// How many writes are queued for the next batch (for tests).
     var waitingCount: Int { state.withLock { $0.waiting.count } }
@@ -108,30 +119,71 @@ public final class GroupCommitWriter: Sendable {
             writes.increment(by: jobs.count)
             do {
                 try pool.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        // Savepoint statements from the statement cache: preparing them anew for every job was a
-                        // measurable share of the single writer's time.
-                        let savepoint = try db.cachedStatement(sql: "SAVEPOINT payrail_job")
-                        let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT payrail_job")
-                        let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT payrail_job")
-                        for job in jobs {
-                            try savepoint.execute()
-                            do {
-                                try job.run(db)
-                                try release.execute()
-                            } catch {
-                                job.ownError = error
-                                try rollback.execute()
-                                try release.execute()
-                            }
-                        }
-                        return .commit
+                    if try !commitWithoutSavepoints(jobs, db) {
+                        reruns.increment()
+                        rerunBatches.withLock { $0 += 1 }
+                        for job in jobs { job.ownError = nil }
+                        try commitWithSavepoints(jobs, db)
                     }
                 }
                 for job in jobs { job.finish(job.ownError) }
             } catch {
                 for job in jobs { job.finish(job.ownError ?? error) }
             }
+        }
+    }
+
+    /// Runs the batch in one transaction without savepoints (`SavepointElision`) and commits it; returns false,
+    /// having rolled it all back, when a write threw after it had changed rows (or a nested savepoint it skipped
+    /// had to undo some). A write that throws before it changed a row just gets its error: there is nothing to
+    /// undo. When SQLite itself ended the transaction (it does on some I/O errors), the batch fails.
+    private func commitWithoutSavepoints(_ jobs: [Job], _ db: Database) throws -> Bool {
+        var clean = true
+        try SavepointElision.run(db) {
+            try db.inTransaction(.immediate) {
+                for job in jobs {
+                    let before = db.totalChangesCount
+                    do {
+                        try job.run(db)
+                    } catch {
+                        guard db.isInsideTransaction else {
+                            job.ownError = error
+                            throw error
+                        }
+                        if db.totalChangesCount != before { SavepointElision.markNeeded(db) }
+                        job.ownError = error
+                    }
+                    if SavepointElision.isNeeded(db) {
+                        clean = false
+                        return .rollback
+                    }
+                }
+                return .commit
+            }
+        }
+        return clean
+    }
+
+    /// Runs the batch in one transaction, each write in its own savepoint, and commits it.
+    private func commitWithSavepoints(_ jobs: [Job], _ db: Database) throws {
+        try db.inTransaction(.immediate) {
+            // Savepoint statements from the statement cache: preparing them anew for every job was a measurable
+            // share of the single writer's time.
+            let savepoint = try db.cachedStatement(sql: "SAVEPOINT payrail_job")
+            let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT payrail_job")
+            let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT payrail_job")
+            for job in jobs {
+                try savepoint.execute()
+                do {
+                    try job.run(db)
+                    try release.execute()
+                } catch {
+                    job.ownError = error
+                    try rollback.execute()
+                    try release.execute()
+                }
+            }
+            return .commit
         }
     }
 }

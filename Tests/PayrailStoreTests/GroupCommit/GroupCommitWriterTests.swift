@@ -111,6 +111,125 @@ struct GroupCommitWriterTests {
         #expect(after.commits - before.commits == 1, "a, b and c shared one commit")
     }
 
+    /// The batch runs without savepoints: a write that throws before it changed a row costs no second run.
+    @Test func aWriteThatFailsBeforeWritingNeedsNoSecondRun() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (name TEXT PRIMARY KEY)") }
+        let gate = try await holdWriter(database)
+        let (before, rerunsBefore) = (database.writer.commitStatistics, database.writer.rerunCount)
+        let runs = Locked(0)
+        let a = Task {
+            try await database.write { db in
+                runs.withLock { $0 += 1 }
+                try db.execute(sql: "INSERT INTO t VALUES ('a')")
+            }
+        }
+        let b = Task {
+            try await database.write { db in
+                _ = try String.fetchAll(db, sql: "SELECT name FROM t")
+                throw StoreError("test_failure", "b fails before writing")
+            }
+        }
+        let c = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t VALUES ('c')") } }
+        while database.writer.waitingCount < 3 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.open()
+        try await a.value
+        await #expect(throws: StoreError.self) { try await b.value }
+        try await c.value
+        #expect(
+            try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY name") } == [
+                "a", "c",
+            ])
+        #expect(database.writer.commitStatistics.commits - before.commits == 1)
+        #expect(database.writer.rerunCount == rerunsBefore, "nothing to undo, so no second run")
+        #expect(runs.withLock { $0 } == 1)
+    }
+
+    /// A write that throws after it changed rows makes the batch run again with a savepoint each: its rows are
+    /// gone, the others commit once, with the results of their second run.
+    @Test func aWriteThatFailsAfterWritingMakesTheBatchRunAgainWithSavepoints() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in
+            try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+        }
+        let gate = try await holdWriter(database)
+        let rerunsBefore = database.writer.rerunCount
+        let runs = Locked(0)
+        let a = Task {
+            try await database.write { db -> Int64 in
+                runs.withLock { $0 += 1 }
+                try db.execute(sql: "INSERT INTO t (name) VALUES ('a')")
+                return db.lastInsertedRowID
+            }
+        }
+        let b = Task {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO t (name) VALUES ('b')")
+                try db.execute(sql: "INSERT INTO t (name) VALUES ('a')")  // UNIQUE: fails after a row was written
+            }
+        }
+        let c = Task { try await database.write { db in try db.execute(sql: "INSERT INTO t (name) VALUES ('c')") } }
+        while database.writer.waitingCount < 3 { try await Task.sleep(for: .milliseconds(1)) }
+        gate.open()
+        let id = try await a.value
+        let failure = await #expect(throws: DatabaseError.self) { try await b.value }
+        #expect(failure?.resultCode == .SQLITE_CONSTRAINT)
+        try await c.value
+        let names = try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY name") }
+        #expect(names == ["a", "c"])
+        let aID = try await database.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM t WHERE name = 'a'") }
+        #expect(aID == id, "a's caller gets the row id its committed run wrote")
+        #expect(database.writer.rerunCount == rerunsBefore + 1)
+        #expect(runs.withLock { $0 } == 2, "the batch ran twice")
+    }
+
+    /// A nested savepoint's caller that swallows the error does not keep what the savepoint's body wrote: the
+    /// batch is run again with real savepoints, so the body's rows are undone and the rest of the write commits.
+    @Test func aSwallowedFailureInsideANestedSavepointStillUndoesItsWrites() async throws {
+        struct Refused: Error {}
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (name TEXT PRIMARY KEY)") }
+        let rerunsBefore = database.writer.rerunCount
+        try await database.write { db in
+            do {
+                try db.inCachedSavepoint {
+                    try db.execute(sql: "INSERT INTO t VALUES ('refused')")
+                    throw Refused()
+                }
+            } catch is Refused {}
+            try db.execute(sql: "INSERT INTO t VALUES ('kept')")
+        }
+        #expect(try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t") } == ["kept"])
+        #expect(database.writer.rerunCount == rerunsBefore + 1)
+        // A nested failure that wrote nothing needs no second run.
+        try await database.write { db in
+            do {
+                try db.inCachedSavepoint { () throws -> Void in throw Refused() }
+            } catch is Refused {}
+            try db.execute(sql: "INSERT INTO t VALUES ('second')")
+        }
+        #expect(database.writer.rerunCount == rerunsBefore + 1)
+        // Outside a group-commit batch the savepoint is a real one.
+        try await database.pool.write { db in
+            do {
+                try db.inCachedSavepoint {
+                    try db.execute(sql: "INSERT INTO t VALUES ('refused-2')")
+                    throw Refused()
+                }
+            } catch is Refused {}
+        }
+        #expect(
+            try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY name") } == [
+                "kept", "second",
+            ])
+    }
+
     @Test func aLoneWriteThatFailsLeavesNothingAndTheNextOneCommits() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
