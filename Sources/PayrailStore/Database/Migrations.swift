@@ -27,6 +27,7 @@ public enum PayrailMigrations {
         ReconcilerSchema.v1,
         OutboxSchema.dueIndexes,
         WebhookSchema.dropRedundantEventIndex,
+        OutboxSchema.leanWriteIndexes,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

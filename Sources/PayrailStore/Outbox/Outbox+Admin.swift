@@ -124,8 +124,9 @@ extension Outbox {
             _ = arguments.append(contentsOf: ["f_consumer": consumer])
         }
         if let state = filter.state {
-            conditions.append("d.state = :f_state")
-            _ = arguments.append(contentsOf: ["f_state": state.rawValue])
+            // A literal, not a parameter: SQLite uses the partial index on dead deliveries only for a condition it
+            // can see at prepare time (the state is one of four fixed names).
+            conditions.append("d.state = '\(state.rawValue)'")
         }
         if let type = filter.type {
             conditions.append("ev.type = :f_type")

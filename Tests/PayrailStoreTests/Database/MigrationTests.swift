@@ -56,6 +56,7 @@ struct MigrationTests {
             "0007_reconciler": 15_409_008_264_339_849_779,
             "0008_outbox_due_indexes": 2_618_410_156_488_204_312,
             "0009_webhook_delivery_one_event_index": 5_902_614_061_912_520_922,
+            "0010_lean_write_indexes": 7_370_284_972_576_612_311,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

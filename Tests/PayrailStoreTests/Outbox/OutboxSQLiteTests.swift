@@ -24,8 +24,59 @@ struct OutboxSQLiteTests {
         #expect(due.contains { $0.contains("USING INDEX delivery_open_aggregate") }, "\(due)")
         #expect(!due.contains { $0.hasPrefix("SCAN") || $0.contains("TEMP B-TREE") }, "\(due)")
         let expired = try await plan(Outbox.claimExpiredSQL)
-        #expect(expired.contains { $0.contains("delivery_lease_expiry") || $0.contains("delivery_open") }, "\(expired)")
+        #expect(expired.contains { $0.contains("USING INDEX delivery_lease_expiry") }, "\(expired)")
         #expect(!expired.contains { $0.hasPrefix("SCAN") }, "\(expired)")
+    }
+
+    /// Migration 0010: a new event and its deliveries go into no index that only the admin tools read. The admin's
+    /// lookups of dead deliveries (outbox and webhooks) use the partial indexes on dead rows; the rest of the claim
+    /// path is the test above.
+    @Test func writesTouchOnlyTheIndexesTheHotPathsReadAndDeadRowsAreStillIndexed() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        let (indexes, plans) = try await database.read { db in
+            (
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'
+                        AND tbl_name IN ('event', 'delivery', 'webhook_delivery') ORDER BY tbl_name, name
+                        """
+                ).map { "\($0[0] as String).\($0[1] as String)" },
+                try [
+                    Outbox.whereClause(DeliveryFilter(consumer: "c", state: .dead)).0,
+                    Outbox.whereClause(DeliveryFilter(state: .dead)).0,
+                ].map { condition in
+                    try Row.fetchAll(
+                        db,
+                        sql: "EXPLAIN QUERY PLAN SELECT d.id FROM delivery d JOIN event ev ON ev.seq = d.event_seq "
+                            + "WHERE \(condition)", arguments: ["f_consumer": "c"]
+                    ).map { $0["detail"] as String }
+                }
+                    + [
+                        try Row.fetchAll(
+                            db,
+                            sql: "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM webhook_delivery WHERE state = 'dead'"
+                        ).map { $0["detail"] as String }
+                    ]
+            )
+        }
+        #expect(
+            indexes == [
+                "delivery.delivery_dead", "delivery.delivery_done", "delivery.delivery_due",
+                "delivery.delivery_lease_expiry", "delivery.delivery_open_aggregate",
+                "delivery.sqlite_autoindex_delivery_1", "event.event_aggregate", "event.event_occurred_at",
+                "event.sqlite_autoindex_event_1", "webhook_delivery.sqlite_autoindex_webhook_delivery_1",
+                "webhook_delivery.webhook_delivery_dead", "webhook_delivery.webhook_delivery_due",
+            ])
+        #expect(plans[0].contains { $0.contains("USING INDEX delivery_dead (consumer=?)") }, "\(plans[0])")
+        #expect(plans[1].contains { $0.contains("USING INDEX delivery_dead") }, "\(plans[1])")
+        #expect(plans[2].contains { $0.contains("webhook_delivery_dead") }, "\(plans[2])")
+        // Scanning a partial index on dead rows reads dead rows only; a table scan would read every delivery.
+        for plan in plans {
+            #expect(!plan.contains { $0.hasPrefix("SCAN") && !$0.contains("USING INDEX") }, "a table scan: \(plan)")
+        }
     }
 
     @Test func thousandsOfDelayedDeliveriesNeitherGetClaimedNorHideADueOne() async throws {
