@@ -208,6 +208,19 @@ public final class PayrailDatabase: Sendable {
         }
     }
 
+    /// Runs `body` in a savepoint of a write's transaction (`Database.inCachedSavepoint`) for a caller that goes on
+    /// when it throws: its writes are undone, and so are the webhook deliveries it adopted, which would otherwise be
+    /// handed to this process's dispatcher when the write commits.
+    public func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let mark = adoptedInTransaction.withLock { $0.count }
+        do {
+            return try db.inCachedSavepoint(body)
+        } catch {
+            adoptedInTransaction.withLock { $0.removeSubrange(min(mark, $0.count)...) }
+            throw error
+        }
+    }
+
     /// Runs `body` on a read-only snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)

@@ -236,6 +236,25 @@ struct DomainWebhookTests {
         }
         #expect(database.takeAdoptedWebhooks(max: 10) { _ in .take }.isEmpty)
         #expect(database.webhooksInDatabase.generation == inDatabase, "a rolled-back write announced deliveries")
+        // Nor does a savepoint whose failure the write swallows before it commits (as the idempotency gate does
+        // with a handler's error): the batch runs again with real savepoints, and neither run hands anything over.
+        let rerunsBefore = database.writer.rerunCount
+        let rowsBefore = try await fixture.count("webhook_delivery")
+        try await database.write { db in
+            do {
+                try database.inSavepoint(db) {
+                    let event = try fixture.outbox.append(
+                        in: db, NewEvent(type: "order.paid", aggregate: order.id.rawValue, json: "{}"))
+                    try WebhookDeliveries.create(
+                        eventID: event.id, merchantID: fixture.merchant.rawValue, type: "order.paid",
+                        orderID: order.id.rawValue, availableAt: now, nowMillis: now, database: database, in: db)
+                    throw Abort()
+                }
+            } catch is Abort {}
+        }
+        #expect(database.writer.rerunCount == rerunsBefore + 1)
+        #expect(try await fixture.count("webhook_delivery") == rowsBefore)
+        #expect(database.takeAdoptedWebhooks(max: 10) { _ in .take }.isEmpty, "a rolled-back delivery was handed over")
         _ = try await fixture.orders.apply(order.id, .paymentConfirmed(.fen(100)))
         let leftovers = database.stopAdoptingWebhooks()
         #expect(leftovers.count == 1)

@@ -51,6 +51,9 @@ public enum WebhookDeliveries {
         }
         guard !targets.isEmpty else { return 0 }
         let adopter = availableAt <= nowMillis ? database.webhookAdopter.withLock({ $0 }) : nil
+        // Registered before anything is adopted: if the transaction then rolls back whole, the hook's rollback half
+        // forgets the adopted deliveries.
+        database.notifyWebhooksAfterCommit(db, allAdopted: adopter != nil)
         if let adopter {
             let lease = leaseToken(owner: adopter.owner)
             let expires = nowMillis + adopter.leaseMillis
@@ -85,7 +88,6 @@ public enum WebhookDeliveries {
                     ])
             }
         }
-        database.notifyWebhooksAfterCommit(db, allAdopted: adopter != nil)
         return targets.count
     }
 }

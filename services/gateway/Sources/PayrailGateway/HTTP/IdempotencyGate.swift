@@ -107,7 +107,7 @@ struct IdempotencyGate: Sendable {
                 outcome = WriteOutcome(answer: error.answer)
             case .success(let write):
                 do {
-                    outcome = try db.inCachedSavepoint { try write.body(db) }
+                    outcome = try database.inSavepoint(db) { try write.body(db) }
                 } catch {
                     outcome = WriteOutcome(answer: try Self.answer(for: error, requestID: requestID))
                 }
