@@ -224,16 +224,16 @@ struct DomainWebhookTests {
 
         // A write that fails hands nothing over (its rows are gone); leftovers come back when adoption stops.
         struct Abort: Error {}
-        await #expect(throws: Abort.self) {
-            try await database.write { db in
-                let event = try fixture.outbox.append(
-                    in: db, NewEvent(type: "order.paid", aggregate: order.id.rawValue, json: "{}"))
-                try WebhookDeliveries.create(
-                    eventID: event.id, merchantID: fixture.merchant.rawValue, type: "order.paid",
-                    orderID: order.id.rawValue, availableAt: now, nowMillis: now, database: database, in: db)
-                throw Abort()
-            }
+        // Appends an order.paid event, writes its (adopted) webhook delivery, then fails.
+        let deliverThenFail: @Sendable (Database) throws -> Void = { db in
+            let event = try fixture.outbox.append(
+                in: db, NewEvent(type: "order.paid", aggregate: order.id.rawValue, json: "{}"))
+            try WebhookDeliveries.create(
+                eventID: event.id, merchantID: fixture.merchant.rawValue, type: "order.paid",
+                orderID: order.id.rawValue, availableAt: now, nowMillis: now, database: database, in: db)
+            throw Abort()
         }
+        await #expect(throws: Abort.self) { try await database.write(deliverThenFail) }
         #expect(database.takeAdoptedWebhooks(max: 10) { _ in .take }.isEmpty)
         #expect(database.webhooksInDatabase.generation == inDatabase, "a rolled-back write announced deliveries")
         // Nor does a savepoint whose failure the write swallows before it commits (as the idempotency gate does
@@ -242,14 +242,7 @@ struct DomainWebhookTests {
         let rowsBefore = try await fixture.count("webhook_delivery")
         try await database.write { db in
             do {
-                try database.inSavepoint(db) {
-                    let event = try fixture.outbox.append(
-                        in: db, NewEvent(type: "order.paid", aggregate: order.id.rawValue, json: "{}"))
-                    try WebhookDeliveries.create(
-                        eventID: event.id, merchantID: fixture.merchant.rawValue, type: "order.paid",
-                        orderID: order.id.rawValue, availableAt: now, nowMillis: now, database: database, in: db)
-                    throw Abort()
-                }
+                try database.inSavepoint(db) { try deliverThenFail(db) }
             } catch is Abort {}
         }
         #expect(database.writer.rerunCount == rerunsBefore + 1)
