@@ -195,26 +195,23 @@ public final class PayrailDatabase: Sendable {
 
     /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.write { [adoptedInTransaction] db in
-            // A write that fails is rolled back to its savepoint while its batch may still commit: the deliveries
-            // it adopted are gone with it, so they must not be handed over.
-            let mark = adoptedInTransaction.withLock { $0.count }
-            do {
-                return try body(db)
-            } catch {
-                adoptedInTransaction.withLock { $0.removeSubrange(min(mark, $0.count)...) }
-                throw error
-            }
-        }
+        // A write that fails has its writes undone while its batch may still commit: the deliveries it adopted are
+        // gone with it, so they must not be handed over.
+        try await writer.write { [self] db in try forgettingAdoptionsOnError { try body(db) } }
     }
 
     /// Runs `body` in a savepoint of a write's transaction (`Database.inCachedSavepoint`) for a caller that goes on
     /// when it throws: its writes are undone, and so are the webhook deliveries it adopted, which would otherwise be
     /// handed to this process's dispatcher when the write commits.
     public func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try forgettingAdoptionsOnError { try db.inCachedSavepoint(body) }
+    }
+
+    /// Runs `body`; when it throws, forgets the webhook deliveries adopted meanwhile.
+    private func forgettingAdoptionsOnError<T>(_ body: () throws -> T) rethrows -> T {
         let mark = adoptedInTransaction.withLock { $0.count }
         do {
-            return try db.inCachedSavepoint(body)
+            return try body()
         } catch {
             adoptedInTransaction.withLock { $0.removeSubrange(min(mark, $0.count)...) }
             throw error

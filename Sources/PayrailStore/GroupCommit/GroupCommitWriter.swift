@@ -138,30 +138,23 @@ public final class GroupCommitWriter: Sendable {
     /// had to undo some). A write that throws before it changed a row just gets its error: there is nothing to
     /// undo. When SQLite itself ended the transaction (it does on some I/O errors), the batch fails.
     private func commitWithoutSavepoints(_ jobs: [Job], _ db: Database) throws -> Bool {
-        var clean = true
-        try SavepointElision.run(db) {
+        let (_, savepointNeeded) = try SavepointElision.run(db) {
             try db.inTransaction(.immediate) {
                 for job in jobs {
                     let before = db.totalChangesCount
                     do {
                         try job.run(db)
                     } catch {
-                        guard db.isInsideTransaction else {
-                            job.ownError = error
-                            throw error
-                        }
-                        if db.totalChangesCount != before { SavepointElision.markNeeded(db) }
                         job.ownError = error
+                        guard db.isInsideTransaction else { throw error }
+                        if db.totalChangesCount != before { SavepointElision.markNeeded(db) }
                     }
-                    if SavepointElision.isNeeded(db) {
-                        clean = false
-                        return .rollback
-                    }
+                    if SavepointElision.isNeeded(db) { return .rollback }
                 }
                 return .commit
             }
         }
-        return clean
+        return !savepointNeeded
     }
 
     /// Runs the batch in one transaction, each write in its own savepoint, and commits it.
