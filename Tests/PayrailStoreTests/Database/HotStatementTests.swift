@@ -4,7 +4,8 @@ import Testing
 
 @testable import PayrailStore
 
-/// `Database.executeHot`: the writer's hot INSERTs bound through SQLite's C API instead of GRDB's `execute`.
+/// `Database.executeHot` and `Database.probe`: the writer's hot INSERTs and lookups bound through SQLite's C API
+/// instead of GRDB's `execute` and `fetchOne`.
 @Suite("Hot statements")
 struct HotStatementTests {
     private static let schema = """
@@ -82,6 +83,31 @@ struct HotStatementTests {
             try db.execute(sql: Self.schema)
             #expect(throws: DatabaseError.self) { try db.executeHot(Self.insert, [.text("a"), .null]) }
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") == 0)
+        }
+    }
+
+    @Test func aProbeFindsTheFirstRowsIntegerOrNilAndLeavesTheStatementReusable() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in
+            try db.execute(sql: Self.schema)
+            try db.executeHot(Self.insert, [.text("a"), .null, .integer(7)])
+            try db.executeHot(Self.insert, [.text("b"), .text("x"), .integer(9)])
+            let lookup = "SELECT amount FROM t WHERE name >= ? ORDER BY id"
+            #expect(try db.probe(lookup, [.text("a")]) == 7)  // two rows: the first one's, and the step is undone
+            #expect(try db.probe(lookup, [.text("b")]) == 9)
+            #expect(try db.probe(lookup, [.text("c")]) == nil)
+            #expect(try db.probe("SELECT id FROM t WHERE note IS ?", [.null]) == 1)
+            // The same cached statement serves GRDB right after, with its own arguments.
+            #expect(try Int64.fetchAll(db.cachedStatement(sql: lookup), arguments: ["a"]) == [7, 9])
+            #expect(try db.probe(lookup, [.text("b")]) == 9)
+            // A probe inside the write sees that transaction's own rows, and a NULL column reads as 0 like SQLite's.
+            try db.executeHot(Self.insert, [.text("c"), .null, .integer(11)])
+            #expect(try db.probe(lookup, [.text("c")]) == 11)
+            #expect(try db.probe("SELECT note FROM t WHERE name = ?", [.text("c")]) == 0)
+            #expect(throws: DatabaseError.self) { try db.probe(lookup, []) }
+            #expect(throws: DatabaseError.self) { try db.probe("SELECT nothing FROM t", []) }
         }
     }
 }

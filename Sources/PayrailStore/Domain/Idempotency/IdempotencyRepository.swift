@@ -75,7 +75,7 @@ public final class IdempotencyRepository: Sendable {
         guard
             let rowid = try db.probe(
                 "SELECT rowid FROM idempotency_record WHERE merchant_id = ? AND key = ? AND expires_at > ?",
-                [merchant.rawValue, key, clock.nowMillis()]),
+                [.text(merchant.rawValue), .text(key), .integer(clock.nowMillis())]),
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM idempotency_record WHERE rowid = ?"), arguments: [rowid])
         else { return .new }

@@ -267,7 +267,8 @@ extension OrderRepository {
     static func fetch(merchant: MerchantID, outOrderNo: String, in db: Database) throws -> Order? {
         guard
             let rowid = try db.probe(
-                "SELECT rowid FROM orders WHERE merchant_id = ? AND out_order_no = ?", [merchant.rawValue, outOrderNo])
+                "SELECT rowid FROM orders WHERE merchant_id = ? AND out_order_no = ?",
+                [.text(merchant.rawValue), .text(outOrderNo)])
         else { return nil }
         return try fetchOne(
             db.cachedStatement(sql: "SELECT \(Order.columns) FROM orders WHERE rowid = ?"), [rowid])

@@ -152,7 +152,7 @@ public final class WebhookEndpointRepository: Sendable {
         guard
             try db.probe(
                 "SELECT 1 FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL LIMIT 1",
-                [merchant.rawValue]) != nil
+                [.text(merchant.rawValue)]) != nil
         else { return [] }
         return try Row.fetchAll(
             db.cachedStatement(
