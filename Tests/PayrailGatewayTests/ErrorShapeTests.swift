@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PayrailCore
-@testable import PayrailGateway
 import PayrailRuntime
 import PayrailStore
 import Testing
+
+@testable import PayrailGateway
 
 @Suite("Gateway error shape and headers")
 struct ErrorShapeTests {
@@ -21,7 +22,8 @@ struct ErrorShapeTests {
         let app = Application(router: router, logger: testLogger)
         try await app.test(.router) { client in
             for path in ["/store", "/ledger"] {
-                let response = try await client.call(.get, path, key: nil, headers: [.init("x-request-id")!: "rid-\(path.count)"])
+                let response = try await client.call(
+                    .get, path, key: nil, headers: [.init("x-request-id")!: "rid-\(path.count)"])
                 #expect(response.status == .internalServerError)
                 #expect(response.error("type") == "api_error")
                 #expect(response.error("code") == "internal_error")
@@ -43,6 +45,35 @@ struct ErrorShapeTests {
         #expect(Prefer.wait("wait=soon", maximum: 10) == nil)
         #expect(Prefer.wait("return=minimal", maximum: 10) == nil)
         #expect(Prefer.wait("wait=-1", maximum: 10) == nil)
+    }
+
+    @Test func jsonContentTypesAreToldFromOthers() {
+        for accepted in [
+            "application/json", "Application/JSON", "application/json; charset=utf-8", " application/json\t",
+            "APPLICATION/json;", "application/json ;charset=UTF-8",
+        ] {
+            #expect(APIRoutes.isJSON(contentType: accepted), "\(accepted)")
+        }
+        for refused in [
+            nil, "", " ", ";application/json", "text/plain", "application/jsonx", "application/json-patch+json",
+            "application/ json", "application\u{0F}json", "application/json\u{A0}", "xapplication/json",
+            "application/jso", "text/json",
+        ] {
+            #expect(!APIRoutes.isJSON(contentType: refused), "\(String(describing: refused))")
+        }
+    }
+
+    @Test func metricHandlesAreMadeOncePerMethodAndStatusUpToACap() {
+        let handles = MetricHandles()
+        let (created, postTimer) = handles.of(method: "POST", status: 201)
+        #expect(handles.of(method: "POST", status: 201).0 === created)
+        #expect(handles.of(method: "POST", status: 201).1 === postTimer)
+        #expect(handles.of(method: "POST", status: 400).0 !== created)
+        #expect(handles.of(method: "GET", status: 201).0 !== created)
+        // A client choosing methods cannot grow the cache without bound: past 256 pairs, handles are made per call.
+        for index in 0..<300 { _ = handles.of(method: "M\(index)", status: 200) }
+        #expect(handles.of(method: "M299", status: 200).0 !== handles.of(method: "M299", status: 200).0)
+        #expect(handles.of(method: "M1", status: 200).0 === handles.of(method: "M1", status: 200).0)
     }
 
     @Test func routeTableTellsKnownPathsFromUnknownOnes() {
