@@ -60,4 +60,24 @@ struct RandomUUIDTests {
     func unique() {
         #expect(Set((0..<1000).map { _ in RandomUUID.string() }).count == 1000)
     }
+
+    @Test(
+        "the pooled generator's words are all different across refills and threads, and about half their bits are set")
+    func pooledWords() async {
+        // 4 tasks × 1,500 words: each task crosses the pool's 512-word refill several times, interleaved.
+        let drawn = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var generator = PooledRandom()
+                    return (0..<1500).map { _ in generator.next() }
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(drawn.count == 6000)
+        #expect(Set(drawn).count == drawn.count)  // a repeated or zeroed pool would repeat words
+        let ones = drawn.reduce(0) { $0 + $1.nonzeroBitCount }
+        let share = Double(ones) / Double(drawn.count * 64)
+        #expect(abs(share - 0.5) < 0.01, "share of set bits \(share)")  // 384,000 bits: sd ≈ 0.0008
+    }
 }

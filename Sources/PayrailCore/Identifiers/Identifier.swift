@@ -29,15 +29,14 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Codable, Com
 
     /// A new identifier for the current time.
     public static func generate(at date: Date = Date()) -> Self {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         return generate(at: date, using: &generator)
     }
 
     /// A new identifier for a given time with a given random source (tests pass a seeded one).
     public static func generate<R: RandomNumberGenerator>(at date: Date, using random: inout R) -> Self {
         let millis = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
-        // Two random words give the 80 random bits: 60 from the first, 20 from the second (the system generator
-        // is a system call per word).
+        // Two random words give the 80 random bits: 60 from the first, 20 from the second.
         let (first, second) = (random.next(), random.next())
         var body: [UInt8] = []
         body.reserveCapacity(26)

@@ -1,16 +1,16 @@
 /// Random (version 4) UUIDs as lower-case text, made without Foundation's `UUID()`, which on Linux opens and
 /// reads `/dev/urandom` on every call: at thousands of events or requests a second that was a tenth of the
-/// outbox's append cost. This draws 128 bits from `SystemRandomNumberGenerator` (the `getrandom` system call).
+/// outbox's append cost. This draws 128 bits from `PooledRandom` (the kernel's generator, 4 KiB per system call).
 public enum RandomUUID {
     /// A new version 4 UUID as `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx` in lower case.
     public static func string() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         return string(using: &generator)
     }
 
     /// The hyphen-free form (32 lower-case hex digits), for compact ids such as request ids.
     public static func compact() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         return format(high: generator.next(), low: generator.next(), hyphens: false)
     }
 
@@ -23,7 +23,7 @@ public enum RandomUUID {
     /// random bits. Ids made later sort after earlier ones (to the millisecond), so an index of them grows at
     /// its end instead of at random places: the outbox's event ids, indexed in three tables, are these.
     public static func timeOrdered(millis: Int64) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         return timeOrdered(millis: millis, using: &generator)
     }
 
