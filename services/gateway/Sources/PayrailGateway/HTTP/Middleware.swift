@@ -99,7 +99,7 @@ struct AuthMiddleware: RouterMiddleware {
     static func bearerToken(_ header: String) -> String? {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2,
-            parts[0].utf8.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+            parts[0].utf8.equalsIgnoringASCIICase("bearer")
         else { return nil }
         return String(parts[1])
     }

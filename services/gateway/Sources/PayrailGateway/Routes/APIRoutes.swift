@@ -73,9 +73,7 @@ enum APIRoutes {
         let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
         else { return false }
-        return bytes[first...last].elementsEqual("application/json".utf8) {
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 == $1 : $0 == $1
-        }
+        return bytes[first...last].equalsIgnoringASCIICase("application/json")
     }
 
     /// Runs a write: body within the limit (413), JSON content type (415), then under the Idempotency-Key the
