@@ -33,21 +33,33 @@ enum FieldRules {
     }
 
     /// Free text with a length limit; no control characters.
+    ///
+    /// Printable ASCII (0x20–0x7E), what nearly every value is, is checked on its bytes: one byte is one character
+    /// there and none is a control. Counting characters and looking up each scalar's Unicode category was ~2 % of
+    /// the group-commit writer's time per created order (the `Idempotency-Key` is checked inside the write).
     static func requireText(_ value: String, field: String, maximum: Int, allowEmpty: Bool = false) throws {
         guard allowEmpty || !value.isEmpty else { throw DomainFailures.invalid(field, "must not be empty") }
-        guard value.count <= maximum else {
+        let printableASCII = value.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+        guard (printableASCII ? value.utf8.count : value.count) <= maximum else {
             throw DomainFailures.invalid(field, "must be at most \(maximum) characters")
         }
-        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard printableASCII || !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
             throw DomainFailures.invalid(field, "must not contain control characters")
         }
     }
 
     /// An http(s) URL without spaces, at most 512 characters.
+    ///
+    /// ASCII is checked on its bytes (one byte is one character; its white space is tab, line feed, vertical tab,
+    /// form feed, carriage return and space), anything else by characters.
     static func requireURL(_ value: String, field: String) throws {
-        guard value.count <= 512, value.hasPrefix("https://") || value.hasPrefix("http://"),
-            !value.contains(where: { $0.isWhitespace })
-        else {
+        let ascii = value.utf8.allSatisfy { $0 < 0x80 }
+        let fits =
+            ascii
+            ? value.utf8.count <= 512 && !value.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
+            : value.count <= 512 && !value.contains(where: { $0.isWhitespace })
+        guard fits, value.hasPrefix("https://") || value.hasPrefix("http://") else {
             throw DomainFailures.invalid(field, "must be an http(s) URL of at most 512 characters")
         }
     }
