@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "PayrailCore",
                 "PayrailSigning",
+                "PayrailSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -56,6 +57,8 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // SQLite process settings that need its variadic `sqlite3_config` (Swift cannot call it): a C function.
+        .target(name: "PayrailSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Money, ids, state machines and ledger rules: Foundation only.
         .target(name: "PayrailCore", swiftSettings: swiftSettings),
 

@@ -8,7 +8,8 @@ import Logging
 /// for less, see `Durability`): set in `prepareDatabase`
 /// for every connection and applied again on the writer after opening, because GRDB's WAL setup resets the
 /// writer to `NORMAL`. A transient `SQLITE_BUSY`/`SQLITE_LOCKED` while opening (another process creating or
-/// checkpointing the file) is retried with a short backoff.
+/// checkpointing the file) is retried with a short backoff. Process-wide SQLite settings (`SQLiteProcessSettings`)
+/// are applied before the first connection opens.
 public enum DatabaseOpener {
     /// How a commit reaches the disk.
     public enum Durability: String, Sendable {
@@ -23,6 +24,7 @@ public enum DatabaseOpener {
     public static func openPool(
         _ settings: DatabaseSettings, durability: Durability = .full, logger: Logger
     ) throws -> DatabasePool {
+        SQLiteProcessSettings.apply()
         let synchronous = "PRAGMA synchronous = \(durability.rawValue)"
         let folder = URL(fileURLWithPath: settings.path).deletingLastPathComponent().path
         if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {

@@ -45,6 +45,7 @@ public final class SyncReaders: @unchecked Sendable {
     }
 
     private func open() throws -> DatabaseQueue {
+        SQLiteProcessSettings.apply()
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = BusyPolicy.mode(timeout: settings.busyTimeout)
