@@ -194,10 +194,14 @@ public final class PayrailDatabase: Sendable {
     }
 
     /// Runs `body` as one durable transaction, committed together with other concurrent writes of this process.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// `.normal` is for lease bookkeeping only, whose loss to a power cut runs idempotent work again (see
+    /// `GroupCommitWriter.write(durability:_:)`).
+    public func write<T: Sendable>(
+        durability: DatabaseOpener.Durability = .full, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         // A write that fails has its writes undone while its batch may still commit: the deliveries it adopted are
         // gone with it, so they must not be handed over.
-        try await writer.write { [self] db in try forgettingAdoptionsOnError { try body(db) } }
+        try await writer.write(durability: durability) { [self] db in try forgettingAdoptionsOnError { try body(db) } }
     }
 
     /// Runs `body` in a savepoint of a write's transaction (`Database.inCachedSavepoint`) for a caller that goes on

@@ -13,10 +13,12 @@ import Logging
 public enum DatabaseOpener {
     /// How a commit reaches the disk.
     public enum Durability: String, Sendable {
-        /// `synchronous = FULL`: a commit returns once the WAL is on disk. Payrail's own database, always.
+        /// `synchronous = FULL`: a commit returns once the WAL is on disk. Payrail's own database, always (its
+        /// group-commit writer lowers it only for a batch of lease bookkeeping, see `GroupCommitWriter`).
         case full = "FULL"
         /// `synchronous = NORMAL`: a commit survives the process being killed, but not the machine losing power
-        /// (the WAL is synced only at checkpoints). For a test double's own file, never for money.
+        /// before the WAL is next synced (at a checkpoint, or by any later `FULL` commit). For a test double's own
+        /// file and for lease bookkeeping, never for money.
         case normal = "NORMAL"
     }
 

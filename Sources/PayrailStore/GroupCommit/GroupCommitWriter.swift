@@ -16,14 +16,21 @@ import Metrics
 /// - Nobody is answered before the commit that holds their write: if the commit fails, every caller of that
 ///   batch gets the commit error.
 /// - A closure must not begin or commit transactions itself (nested savepoints are fine).
+/// - A write may ask for `.normal` durability (lease bookkeeping, whose loss to a power cut is harmless): a batch of
+///   only such writes commits with `synchronous = NORMAL`, without an fsync of its own. See `write(durability:_:)`.
 public final class GroupCommitWriter: Sendable {
     /// A submitted closure and the way to answer its caller.
     private final class Job: @unchecked Sendable {
         let run: (Database) throws -> Void
         let finish: (_ commitError: (any Error)?) -> Void
+        let durability: DatabaseOpener.Durability
         var ownError: (any Error)?
 
-        init(run: @escaping (Database) throws -> Void, finish: @escaping ((any Error)?) -> Void) {
+        init(
+            durability: DatabaseOpener.Durability, run: @escaping (Database) throws -> Void,
+            finish: @escaping ((any Error)?) -> Void
+        ) {
+            self.durability = durability
             self.run = run
             self.finish = finish
         }
@@ -50,17 +57,38 @@ public final class GroupCommitWriter: Sendable {
     /// `payrail_group_commit_reruns_total`: batches run again with a savepoint per write, because a write threw
     /// after it had changed rows (see `SavepointElision`).
     private let reruns = Counter(label: "payrail_group_commit_reruns_total")
+    /// `payrail_group_commit_unsynced_total`: batches of `.normal` writes only, committed without an fsync.
+    private let unsyncedCommits = Counter(label: "payrail_group_commit_unsynced_total")
+    private let unsyncedBatches = Locked(0)
+    /// The pool writer's own `synchronous` setting, which every batch leaves it in.
+    private let baseline: DatabaseOpener.Durability
+    /// The writer connection's `synchronous` as last set here; nil when unknown (a failed setting).
+    private let synchronous: Locked<DatabaseOpener.Durability?>
 
-    /// Creates the writer of a pool. Use one per process (one per pool).
-    public init(pool: DatabasePool) {
+    /// Creates the writer of a pool opened with `durability` (`DatabaseOpener.openPool`). Use one per process (one
+    /// per pool).
+    public init(pool: DatabasePool, durability: DatabaseOpener.Durability = .full) {
         self.pool = pool
+        self.baseline = durability
+        self.synchronous = Locked(durability)
     }
 
-    /// Runs `body` as one transaction (a savepoint of a shared one) and returns once it is durably committed.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` as one transaction (a savepoint of a shared one) and returns once it is committed.
+    ///
+    /// With `.full` (the default) the commit is on disk when this returns. With `.normal` it is visible to every
+    /// connection and survives this process being killed, but a power cut or kernel crash before the next synced
+    /// commit may lose it: a batch of `.normal` writes only commits with `synchronous = NORMAL` (no fsync). WAL
+    /// frames are appended in commit order and any later synced commit, of any process, fsyncs the whole WAL, so
+    /// such a write is lost only together with every write committed after it: nothing durable can depend on it.
+    /// Use it only for writes whose loss runs idempotent work again (outbox claims, acks and retries, webhook
+    /// attempt records, rate-limit reservations), never for state changes, events or money.
+    public func write<T: Sendable>(
+        durability: DatabaseOpener.Durability = .full, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let result = Locked<T?>(nil)
             let job = Job(
+                durability: durability,
                 run: { db in
                     let value = try body(db)
                     result.withLock { $0 = value }
@@ -86,8 +114,14 @@ public final class GroupCommitWriter: Sendable {
     /// How many batches ran a second time with a savepoint per write (for tests).
     public var rerunCount: Int { rerunBatches.withLock { $0 } }
 
+    /// How many batches committed without an fsync of their own (only `.normal` writes; for tests).
+    public var unsyncedCount: Int { unsyncedBatches.withLock { $0 } }
+
     /// How many writes are queued for the next batch (for tests).
     var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Whether the drain loop is running a batch or about to (for tests).
+    var isDraining: Bool { state.withLock { $0.draining } }
 
     private func submit(_ job: Job) {
         let startDrain = state.withLock { state -> Bool in
@@ -117,8 +151,17 @@ public final class GroupCommitWriter: Sendable {
             }
             commits.increment()
             writes.increment(by: jobs.count)
+            let unsynced = baseline == .full && jobs.allSatisfy { $0.durability == .normal }
+            if unsynced {
+                unsyncedCommits.increment()
+                unsyncedBatches.withLock { $0 += 1 }
+            }
             do {
                 try pool.writeWithoutTransaction { db in
+                    // The writer rests in `baseline`; an unsynced batch lowers it for its own commit only. Whatever
+                    // setting is not known for sure is set again before the next batch commits.
+                    try ensureSynchronous(unsynced ? .normal : baseline, db)
+                    defer { if unsynced { try? ensureSynchronous(baseline, db) } }
                     if try !commitWithoutSavepoints(jobs, db) {
                         reruns.increment()
                         rerunBatches.withLock { $0 += 1 }
@@ -155,6 +198,18 @@ public final class GroupCommitWriter: Sendable {
             }
         }
         return !savepointNeeded
+    }
+
+    /// Sets the writer connection's `synchronous` unless it is known to be `durability` already (outside a
+    /// transaction: it applies to the next commit). Runs only inside the drain loop, on the writer.
+    private func ensureSynchronous(_ durability: DatabaseOpener.Durability, _ db: Database) throws {
+        if synchronous.withLock({ $0 }) == durability { return }
+        synchronous.withLock { $0 = nil }
+        switch durability {
+        case .full: try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+        case .normal: try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+        }
+        synchronous.withLock { $0 = durability }
     }
 
     /// Runs the batch in one transaction, each write in its own savepoint, and commits it.

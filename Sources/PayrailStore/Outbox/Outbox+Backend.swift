@@ -1,6 +1,10 @@
 import GRDB
 
 /// The async, one-transaction-each form of every outbox operation, through the group-commit writer.
+///
+/// Claims, acks, retries, dead letters and releases are lease bookkeeping and commit with `.normal` durability:
+/// a power cut that loses one only hands the delivery out again, and handlers are idempotent (at-least-once).
+/// Appends and replays are state and stay `.full`.
 extension Outbox: OutboxBackend {
     /// Checks and signs outside the transaction, so the process's single writer only inserts.
     public func append(_ events: [NewEvent]) async throws -> [EventRecord] {
@@ -9,36 +13,38 @@ extension Outbox: OutboxBackend {
     }
 
     public func claim(consumer: String, owner: String, max: Int, lease: Duration) async throws -> [ClaimedDelivery] {
-        try await database.write { db in
+        try await database.write(durability: .normal) { db in
             try self.claim(in: db, consumer: consumer, owner: owner, max: max, lease: lease)
         }
     }
 
     public func ack(_ lease: DeliveryLease) async throws {
-        try await database.write { db in try self.ack(in: db, lease) }
+        try await database.write(durability: .normal) { db in try self.ack(in: db, lease) }
     }
 
     public func retry(_ lease: DeliveryLease, after delay: Duration, reason: String) async throws {
-        try await database.write { db in try self.retry(in: db, lease, after: delay, reason: reason) }
+        try await database.write(durability: .normal) { db in
+            try self.retry(in: db, lease, after: delay, reason: reason)
+        }
     }
 
     public func deadLetter(_ lease: DeliveryLease, reason: String) async throws {
-        try await database.write { db in try self.deadLetter(in: db, lease, reason: reason) }
+        try await database.write(durability: .normal) { db in try self.deadLetter(in: db, lease, reason: reason) }
     }
 
     public func release(_ lease: DeliveryLease) async throws {
-        try await database.write { db in try self.release(in: db, lease) }
+        try await database.write(durability: .normal) { db in try self.release(in: db, lease) }
     }
 
     public func settle(_ items: [DeliverySettlement]) async throws -> [StoreError?] {
         if items.isEmpty { return [] }
-        return try await database.write { db in try self.settle(in: db, items) }
+        return try await database.write(durability: .normal) { db in try self.settle(in: db, items) }
     }
 
     public func settleAndClaim(
         _ items: [DeliverySettlement], consumer: String, owner: String, max: Int, lease: Duration
     ) async throws -> (settled: [StoreError?], claimed: [ClaimedDelivery]) {
-        try await database.write { db in
+        try await database.write(durability: .normal) { db in
             let settled = try self.settle(in: db, items)
             return (settled, try self.claim(in: db, consumer: consumer, owner: owner, max: max, lease: lease))
         }

@@ -39,6 +39,65 @@ struct GroupCommitWriterTests {
         #expect(commits <= 32, "64 concurrent writers need far fewer than 64 commits (got \(commits))")
     }
 
+    /// A batch of `.normal` writes only commits with `synchronous = NORMAL` (no fsync of its own); a `.full` write
+    /// commits synced, and so does any batch it is part of; between batches the writer is back at `FULL`, also for
+    /// a write on the pool that bypasses the group-commit writer.
+    @Test func onlyABatchOfNormalWritesCommitsUnsyncedAndTheWriterRestsAtFull() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        try await database.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
+        let synchronous = "PRAGMA synchronous"  // 1 = NORMAL, 2 = FULL
+        let unsyncedBefore = database.writer.unsyncedCount
+
+        let normal = try await database.write(durability: .normal) { db -> Int? in
+            try db.execute(sql: "INSERT INTO t VALUES (1)")
+            return try Int.fetchOne(db, sql: synchronous)
+        }
+        #expect(normal == 1, "a batch of .normal writes commits with synchronous = NORMAL")
+        #expect(database.writer.unsyncedCount == unsyncedBefore + 1)
+        let resting = try await database.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: synchronous) }
+        #expect(resting == 2, "after an unsynced batch the writer is back at FULL")
+        let full = try await database.write { db in try Int.fetchOne(db, sql: synchronous) }
+        #expect(full == 2)
+        #expect(database.writer.unsyncedCount == unsyncedBefore + 1)
+
+        // A .normal and a .full write in one batch: the batch commits synced. A first write holds the drain loop
+        // until both are queued behind it.
+        let gate = DispatchSemaphore(value: 0)
+        let holding = Task { try await database.write { _ in gate.wait() } }
+        try await eventuallyTrue { database.writer.isDraining && database.writer.waitingCount == 0 }
+        async let mixedNormal = database.write(durability: .normal) { db in try Int.fetchOne(db, sql: synchronous) }
+        async let mixedFull = database.write { db in try Int.fetchOne(db, sql: synchronous) }
+        try await eventuallyTrue { database.writer.waitingCount == 2 }
+        gate.signal()
+        try await holding.value
+        let (inBatchNormal, inBatchFull) = try await (mixedNormal, mixedFull)
+        #expect(inBatchNormal == 2 && inBatchFull == 2, "a batch with a .full write commits synced")
+        #expect(database.writer.unsyncedCount == unsyncedBefore + 1)
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 1)
+    }
+
+    /// The outbox's lease bookkeeping (claims, acks) commits unsynced; appending events commits synced.
+    @Test func outboxClaimsAndAcksCommitUnsyncedAndAppendsSynced() async throws {
+        let harness = try await SQLiteHarness.make(
+            subscriptions: ConformanceFixtures.subscriptions, clock: ManualClock())
+        defer { harness.tearDown() }
+        let (outbox, writer) = (harness.outbox, harness.database.writer)
+        let start = writer.unsyncedCount
+        _ = try await outbox.append([NewEvent(type: "order.created", aggregate: "a", json: "{}")])
+        #expect(writer.unsyncedCount == start, "an append is state: synced")
+        let claimed = try await outbox.claim(consumer: "billing", owner: "o", max: 10, lease: .seconds(30))
+        #expect(claimed.count == 1)
+        #expect(writer.unsyncedCount == start + 1, "a claim is lease bookkeeping: unsynced")
+        try await outbox.ack(claimed[0].lease)
+        #expect(writer.unsyncedCount == start + 2, "an ack is lease bookkeeping: unsynced")
+        let (settled, none) = try await outbox.settleAndClaim(
+            [], consumer: "billing", owner: "o", max: 10, lease: .seconds(30))
+        #expect(settled.isEmpty && none.isEmpty)
+        #expect(writer.unsyncedCount == start + 3)
+    }
+
     /// `inCachedSavepoint` keeps what its body wrote when it returns, rolls back only the body's own writes when
     /// it throws (the transaction and earlier writes go on), and nests.
     @Test func aCachedSavepointRollsBackOnlyItsBodyAndNests() async throws {
@@ -317,4 +376,13 @@ final class WriterGate: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+}
+
+/// Polls `condition` every millisecond for up to five seconds; fails the test if it never holds.
+private func eventuallyTrue(_ condition: () -> Bool) async throws {
+    for _ in 0..<5000 {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+    Issue.record("condition never held")
 }

@@ -78,7 +78,7 @@ public final class ProviderRateLimiter: Sendable {
         }
         if spent { return 0 }
         let batch = Self.batch(limit: limit)
-        let (granted, wait) = try await database.write { db in
+        let (granted, wait) = try await database.write(durability: .normal) { db in
             try Self.take(
                 appID: appID, operation: operation.rawValue, limit: limit, count: batch, nowMillis: now, in: db)
         }

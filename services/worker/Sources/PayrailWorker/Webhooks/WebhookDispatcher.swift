@@ -156,7 +156,7 @@ public final class WebhookDispatcher: Service, Sendable {
         guard !adopted.isEmpty else { return }
         let (database, now) = (self.database, clock.nowMillis())
         do {
-            try await database.write { db in
+            try await database.write(durability: .normal) { db in
                 for delivery in adopted {
                     try db.cachedStatement(
                         sql: """
@@ -215,7 +215,7 @@ public final class WebhookDispatcher: Service, Sendable {
         let perMerchant = configuration.webhookPerMerchant
         let excluded =
             saturated.isEmpty ? "" : "AND merchant_id NOT IN (\(saturated.map { _ in "?" }.joined(separator: ",")))"
-        return try await database.write { db in
+        return try await database.write(durability: .normal) { db in
             var arguments: StatementArguments = [lease, expires, now, now, now]
             arguments += StatementArguments(saturated)
             arguments += [perMerchant, max]
@@ -332,7 +332,7 @@ public final class WebhookDispatcher: Service, Sendable {
         let clipped = error.map { String($0.prefix(500)) }
         let nextAttempt = next
         do {
-            let applied = try await database.write { db -> Bool in
+            let applied = try await database.write(durability: .normal) { db -> Bool in
                 try db.cachedStatement(
                     sql: """
                         UPDATE webhook_delivery SET state = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
