@@ -120,9 +120,6 @@ public final class GroupCommitWriter: Sendable {
     /// How many writes are queued for the next batch (for tests).
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
-    /// Whether the drain loop is running a batch or about to (for tests).
-    var isDraining: Bool { state.withLock { $0.draining } }
-
     private func submit(_ job: Job) {
         let startDrain = state.withLock { state -> Bool in
             state.waiting.append(job)

@@ -65,11 +65,18 @@ struct GroupCommitWriterTests {
         // A .normal and a .full write in one batch: the batch commits synced. A first write holds the drain loop
         // until both are queued behind it.
         let gate = DispatchSemaphore(value: 0)
-        let holding = Task { try await database.write { _ in gate.wait() } }
-        try await eventuallyTrue { database.writer.isDraining && database.writer.waitingCount == 0 }
+        let held = Locked(false)
+        let holding = Task {
+            try await database.write { _ in
+                held.withLock { $0 = true }
+                gate.wait()
+            }
+        }
+        await eventually(timeout: .seconds(5)) { held.withLock { $0 } }
         async let mixedNormal = database.write(durability: .normal) { db in try Int.fetchOne(db, sql: synchronous) }
         async let mixedFull = database.write { db in try Int.fetchOne(db, sql: synchronous) }
-        try await eventuallyTrue { database.writer.waitingCount == 2 }
+        await eventually(timeout: .seconds(5)) { database.writer.waitingCount == 2 }
+        #expect(database.writer.waitingCount == 2, "both writes wait behind the held batch")
         gate.signal()
         try await holding.value
         let (inBatchNormal, inBatchFull) = try await (mixedNormal, mixedFull)
@@ -376,13 +383,4 @@ final class WriterGate: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
-}
-
-/// Polls `condition` every millisecond for up to five seconds; fails the test if it never holds.
-private func eventuallyTrue(_ condition: () -> Bool) async throws {
-    for _ in 0..<5000 {
-        if condition() { return }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-    Issue.record("condition never held")
 }
