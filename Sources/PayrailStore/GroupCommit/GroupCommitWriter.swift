@@ -202,10 +202,7 @@ public final class GroupCommitWriter: Sendable {
     private func ensureSynchronous(_ durability: DatabaseOpener.Durability, _ db: Database) throws {
         if synchronous.withLock({ $0 }) == durability { return }
         synchronous.withLock { $0 = nil }
-        switch durability {
-        case .full: try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
-        case .normal: try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
-        }
+        try db.cachedStatement(sql: "PRAGMA synchronous = \(durability.rawValue)").execute()
         synchronous.withLock { $0 = durability }
     }
 
