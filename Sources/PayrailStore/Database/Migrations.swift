@@ -28,6 +28,7 @@ public enum PayrailMigrations {
         OutboxSchema.dueIndexes,
         WebhookSchema.dropRedundantEventIndex,
         OutboxSchema.leanWriteIndexes,
+        OutboxSchema.dropUnreadEventIndexes,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

@@ -44,6 +44,8 @@ extension Outbox {
     ///
     /// Only `done` deliveries last changed before the cutoff go, and only events older than the cutoff with no
     /// delivery left at all: an event some consumer has not finished (pending, leased or dead) always stays.
+    /// Events are walked by `seq` up to `lastSequence(before:in:)`, not through an index on `occurred_at`
+    /// (migration 0011 dropped it: one b-tree less for every event written).
     public func pruneChunk(in db: Database, olderThan age: Duration, chunk: Int = 5000) throws -> PruneResult {
         let cutoff = clock.nowMillis() - age.wholeMilliseconds
         try db.execute(
@@ -53,16 +55,51 @@ extension Outbox {
                 """,
             arguments: [cutoff, chunk])
         let deliveries = db.changesCount
-        try db.execute(
-            sql: """
-                DELETE FROM event WHERE seq IN (
-                    SELECT ev.seq FROM event ev
-                    WHERE ev.occurred_at < ?
-                      AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_seq = ev.seq)
-                    LIMIT ?)
-                """,
-            arguments: [cutoff, chunk])
+        guard let last = try Self.lastSequence(before: cutoff, in: db) else {
+            return PruneResult(deliveries: deliveries, events: 0)
+        }
+        try db.execute(sql: Self.pruneEventsSQL, arguments: [last, cutoff, chunk])
         return PruneResult(deliveries: deliveries, events: db.changesCount)
+    }
+
+    /// Deletes up to a chunk of events numbered up to a `seq`, older than a cutoff and with no delivery left.
+    static let pruneEventsSQL = """
+        DELETE FROM event WHERE seq IN (
+            SELECT ev.seq FROM event ev
+            WHERE ev.seq <= ? AND ev.occurred_at < ?
+              AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_seq = ev.seq)
+            LIMIT ?)
+        """
+
+    /// The last `seq` stamped before the cutoff, found by a binary search on the primary key (a few dozen lookups),
+    /// or nil when the oldest event is not older than the cutoff.
+    ///
+    /// Events are stamped just before their transaction and numbered as it commits, so `occurred_at` rises with
+    /// `seq` up to the time a commit waits in the writer's queue. An event stamped before the cutoff but numbered
+    /// after a newer one may be left for a later prune; the delete still checks every event's own `occurred_at`, so
+    /// nothing newer than the cutoff ever goes.
+    static func lastSequence(before cutoff: Int64, in db: Database) throws -> Int64? {
+        // The first event at or after a sequence number, as (seq, occurred_at).
+        func first(from sequence: Int64) throws -> (seq: Int64, at: Int64)? {
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, occurred_at FROM event WHERE seq >= ? ORDER BY seq LIMIT 1"),
+                arguments: [sequence]
+            ).map { ($0[0], $0[1]) }
+        }
+        guard let oldest = try first(from: Int64.min), oldest.at < cutoff,
+            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event")
+        else { return nil }
+        // Invariant: the event at `low` is older than the cutoff; none after `high` is (as far as stamps rise).
+        var (low, high) = (oldest.seq, newest)
+        while low < high {
+            let middle = low + (high - low + 1) / 2
+            if let found = try first(from: middle), found.at < cutoff {
+                low = found.seq
+            } else {
+                high = middle - 1
+            }
+        }
+        return low
     }
 
     /// Backlog figures per consumer group, in consumer order.

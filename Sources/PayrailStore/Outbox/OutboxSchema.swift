@@ -85,4 +85,19 @@ enum OutboxSchema {
         CREATE INDEX webhook_delivery_dead ON webhook_delivery(merchant_id) WHERE state = 'dead';
         """
     )
+
+    /// Two event indexes no query reads, so every event written pays two b-tree inserts for nothing:
+    ///
+    /// - `event_aggregate`: the admin's aggregate filter and the per-aggregate order read `delivery.aggregate`;
+    /// - `event_occurred_at`: only the prune read it, and it now walks events by `seq`
+    ///   (`Outbox.lastSequence(before:in:)`).
+    ///
+    /// In a replay of the gateway benchmark's creates this is ~6 % fewer WAL frames per create.
+    static let dropUnreadEventIndexes = Migration(
+        "0011_drop_unread_event_indexes",
+        """
+        DROP INDEX event_aggregate;
+        DROP INDEX event_occurred_at;
+        """
+    )
 }

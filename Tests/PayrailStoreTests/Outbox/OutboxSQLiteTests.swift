@@ -66,8 +66,8 @@ struct OutboxSQLiteTests {
             indexes == [
                 "delivery.delivery_dead", "delivery.delivery_done", "delivery.delivery_due",
                 "delivery.delivery_lease_expiry", "delivery.delivery_open_aggregate",
-                "delivery.sqlite_autoindex_delivery_1", "event.event_aggregate", "event.event_occurred_at",
-                "event.sqlite_autoindex_event_1", "webhook_delivery.sqlite_autoindex_webhook_delivery_1",
+                "delivery.sqlite_autoindex_delivery_1", "event.sqlite_autoindex_event_1",
+                "webhook_delivery.sqlite_autoindex_webhook_delivery_1",
                 "webhook_delivery.webhook_delivery_dead", "webhook_delivery.webhook_delivery_due",
             ])
         #expect(plans[0].contains { $0.contains("USING INDEX delivery_dead (consumer=?)") }, "\(plans[0])")
@@ -77,6 +77,61 @@ struct OutboxSQLiteTests {
         for plan in plans {
             #expect(!plan.contains { $0.hasPrefix("SCAN") && !$0.contains("USING INDEX") }, "a table scan: \(plan)")
         }
+    }
+
+    /// Migration 0011 dropped the index on `occurred_at`: the prune finds the last event stamped before the cutoff by
+    /// a binary search on `seq`, across the gaps earlier prunes leave, and deletes along the primary key.
+    @Test func pruneFindsOldEventsBySequenceAcrossGaps() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open()
+        // seq 1–10 and 21–40 (11–20 pruned before), stamped 1,000 ms + 10 ms per seq.
+        try await database.write { db in
+            for seq in Array(1...10) + Array(21...40) {
+                try Self.insertEvent(seq: seq, stampedAt: 1000 + 10 * Int64(seq), in: db)
+            }
+        }
+        let (found, plan) = try await database.read { db in
+            (
+                try [1000, 1011, 1105, 1205, 1215, 1395, 1405, 99_999].map {
+                    try Outbox.lastSequence(before: $0, in: db)
+                },
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN " + Outbox.pruneEventsSQL, arguments: [40, 1405, 10]
+                ).map { $0["detail"] as String }
+            )
+        }
+        #expect(found == [nil, 1, 10, 10, 21, 39, 40, 40])
+        #expect(plan.contains { $0.contains("SEARCH ev USING INTEGER PRIMARY KEY (rowid<?)") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "a table scan: \(plan)")
+    }
+
+    /// An event stamped out of order (its transaction waited while later ones committed) is never pruned while it
+    /// is newer than the cutoff; the old events around it go.
+    @Test func pruneKeepsAnEventStampedAfterTheCutoffAmongOlderOnes() async throws {
+        let clock = ManualClock()
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: clock)
+        defer { harness.tearDown() }
+        let base = clock.nowMillis()
+        try await harness.database.write { db in
+            for seq in Array(1...10) + Array(21...40) {
+                try Self.insertEvent(seq: seq, stampedAt: seq == 5 ? base + 500 : base + 10 * Int64(seq), in: db)
+            }
+        }
+        clock.advance(.seconds(1))
+        let result = try await harness.outbox.prune(olderThan: .milliseconds(785))  // cutoff: base + 215 ms
+        let left = try await harness.database.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM event ORDER BY seq") }
+        #expect(left == [5] + Array(22...40))
+        #expect(result == PruneResult(deliveries: 0, events: 10))
+    }
+
+    private static func insertEvent(seq: Int, stampedAt millis: Int64, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO event (seq, id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                VALUES (?, ?, 'order.created', 'a', '{}', ?, 'p', 'k', 's')
+                """,
+            arguments: [seq, "evt-\(seq)", millis])
     }
 
     @Test func thousandsOfDelayedDeliveriesNeitherGetClaimedNorHideADueOne() async throws {
