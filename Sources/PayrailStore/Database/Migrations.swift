@@ -29,6 +29,7 @@ public enum PayrailMigrations {
         WebhookSchema.dropRedundantEventIndex,
         OutboxSchema.leanWriteIndexes,
         OutboxSchema.dropUnreadEventIndexes,
+        DomainSchema.ordersListIndex,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

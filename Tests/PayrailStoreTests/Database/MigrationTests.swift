@@ -58,6 +58,7 @@ struct MigrationTests {
             "0009_webhook_delivery_one_event_index": 5_902_614_061_912_520_922,
             "0010_lean_write_indexes": 7_370_284_972_576_612_311,
             "0011_drop_unread_event_indexes": 15_076_699_664_254_723_351,
+            "0012_orders_list_index": 2_324_401_207_629_596_815,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]

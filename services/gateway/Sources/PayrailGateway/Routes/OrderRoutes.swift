@@ -182,7 +182,6 @@ enum OrderRoutes {
         let after = request.query("starting_after")
         let orders = gateway.orders
         let (page, extras, hasMore) = try await gateway.database.read { db in
-            var sql = "SELECT id FROM orders WHERE merchant_id = ?"
             var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
             if let after {
                 guard
@@ -190,23 +189,14 @@ enum OrderRoutes {
                         db, sql: "SELECT created_at FROM orders WHERE id = ? AND merchant_id = ?",
                         arguments: [after, merchant.rawValue])
                 else { throw APIError.invalid("starting_after", "is not one of your orders") }
-                sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
-                arguments += [created, created, after]
+                arguments += [created, after]
             }
-            if let status {
-                sql += " AND status = ?"
-                arguments.append(status)
-            }
-            if let createdGTE {
-                sql += " AND created_at >= ?"
-                arguments.append(createdGTE)
-            }
-            if let createdLT {
-                sql += " AND created_at < ?"
-                arguments.append(createdLT)
-            }
-            sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+            if let status { arguments.append(status) }
+            if let createdGTE { arguments.append(createdGTE) }
+            if let createdLT { arguments.append(createdLT) }
             arguments.append(limit + 1)
+            let sql = listSQL(
+                after: after != nil, status: status != nil, createdGTE: createdGTE != nil, createdLT: createdLT != nil)
             let ids = try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
             let page = try ids.prefix(limit).compactMap(OrderID.init).map {
                 try orders.find(in: db, merchant: merchant, id: $0)
@@ -215,6 +205,19 @@ enum OrderRoutes {
         }
         let data: [Any] = page.map { Present.order($0, extras[$0.id.rawValue]) }
         return .json(.ok, listBody(data, hasMore: hasMore))
+    }
+
+    /// The page query of `GET /v1/orders`, newest first, with a condition per filter given. Its arguments: the
+    /// merchant; with a cursor, its order's `created_at` and id; then status, `created_gte` and `created_lt` when
+    /// given; then the row limit. Walks `orders_merchant_created` (migration 0012) backwards from the cursor: no
+    /// sort, and a deep page starts where the one before ended.
+    static func listSQL(after: Bool, status: Bool, createdGTE: Bool, createdLT: Bool) -> String {
+        var sql = "SELECT id FROM orders WHERE merchant_id = ?"
+        if after { sql += " AND (created_at, id) < (?, ?)" }
+        if status { sql += " AND status = ?" }
+        if createdGTE { sql += " AND created_at >= ?" }
+        if createdLT { sql += " AND created_at < ?" }
+        return sql + " ORDER BY created_at DESC, id DESC LIMIT ?"
     }
 
     @Sendable static func close(
