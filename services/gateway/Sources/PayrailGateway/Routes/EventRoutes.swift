@@ -21,27 +21,41 @@ enum EventRoutes {
         let objectID = request.query("object_id")
         let after = request.query("starting_after")
         let rows: [EventRow] = try await gateway.database.read { db in
-            var sql = """
-                SELECT m.event_id, m.type, m.object_id, m.occurred_at, e.payload
-                FROM merchant_event m JOIN event e ON e.id = m.event_id WHERE m.merchant_id = ?
-                """
             var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
             if let after {
-                guard let occurred = try Int64.fetchOne(
-                    db, sql: "SELECT occurred_at FROM merchant_event WHERE event_id = ? AND merchant_id = ?",
-                    arguments: [after, merchant.rawValue])
+                guard
+                    let occurred = try Int64.fetchOne(
+                        db, sql: "SELECT occurred_at FROM merchant_event WHERE event_id = ? AND merchant_id = ?",
+                        arguments: [after, merchant.rawValue])
                 else { throw APIError.invalid("starting_after", "is not one of your events") }
-                sql += " AND (m.occurred_at < ? OR (m.occurred_at = ? AND m.event_id < ?))"
-                arguments += [occurred, occurred, after]
+                arguments += [occurred, after]
             }
-            if let type { sql += " AND m.type = ?"; arguments.append(type) }
-            if let objectID { sql += " AND m.object_id = ?"; arguments.append(objectID) }
-            sql += " ORDER BY m.occurred_at DESC, m.event_id DESC LIMIT ?"
+            if let type { arguments.append(type) }
+            if let objectID { arguments.append(objectID) }
             arguments.append(limit + 1)
+            let sql = listSQL(after: after != nil, type: type != nil, objectID: objectID != nil)
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(EventRow.init)
         }
         let data = rows.prefix(limit).map(\.json)
         return .json(.ok, listBody(Array(data), hasMore: rows.count > limit))
+    }
+
+    /// The page query of `GET /v1/events`, newest first, with a condition per filter given. Its arguments: the
+    /// merchant; with a cursor, its event's `occurred_at` and id; then type and object id when given; then the row
+    /// limit. Walks `merchant_event_list` backwards from the cursor (a row-value bound, so a deep page starts where
+    /// the one before ended), or with an object id reads that object's few events through `merchant_event_object`.
+    static func listSQL(after: Bool, type: Bool, objectID: Bool) -> String {
+        // With an object id, SQLite would rather walk the merchant's whole list than sort an object's few events:
+        // 65 ms instead of 0.1 ms for an order 100,000 events back.
+        let index = objectID ? "INDEXED BY merchant_event_object" : ""
+        var sql = """
+            SELECT m.event_id, m.type, m.object_id, m.occurred_at, e.payload
+            FROM merchant_event m \(index) JOIN event e ON e.id = m.event_id WHERE m.merchant_id = ?
+            """
+        if after { sql += " AND (m.occurred_at, m.event_id) < (?, ?)" }
+        if type { sql += " AND m.type = ?" }
+        if objectID { sql += " AND m.object_id = ?" }
+        return sql + " ORDER BY m.occurred_at DESC, m.event_id DESC LIMIT ?"
     }
 
     @Sendable static func fetch(
@@ -50,14 +64,15 @@ enum EventRoutes {
         try request.allowQuery([])
         let id = context.parameters.get("id") ?? ""
         let (event, deliveries): (EventRow, [DeliveryRow]) = try await gateway.database.read { db in
-            guard let event = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT m.event_id, m.type, m.object_id, m.occurred_at, e.payload
-                    FROM merchant_event m JOIN event e ON e.id = m.event_id
-                    WHERE m.event_id = ? AND m.merchant_id = ?
-                    """,
-                arguments: [id, merchant.rawValue])
+            guard
+                let event = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT m.event_id, m.type, m.object_id, m.occurred_at, e.payload
+                        FROM merchant_event m JOIN event e ON e.id = m.event_id
+                        WHERE m.event_id = ? AND m.merchant_id = ?
+                        """,
+                    arguments: [id, merchant.rawValue])
             else { throw APIError.notFound("event", id) }
             let deliveries = try Row.fetchAll(
                 db,
@@ -84,17 +99,20 @@ enum EventRoutes {
         let outbox = gateway.outbox
         let payload = JSONText.render(["event_id": id, "merchant_id": merchant.rawValue])
         let appended = try await gateway.database.write { db in
-            guard try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM merchant_event WHERE event_id = ? AND merchant_id = ?",
-                arguments: [id, merchant.rawValue]) == true
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM merchant_event WHERE event_id = ? AND merchant_id = ?",
+                    arguments: [id, merchant.rawValue]) == true
             else { throw APIError.notFound("event", id) }
             return try outbox.append(
                 in: db, NewEvent(type: EventCatalog.webhookRedeliverRequested, aggregate: id, json: payload))
         }
-        return .json(.accepted, [
-            "object": "redelivery_request", "event_id": id, "request_event_id": appended.id,
-            "created_at": appended.fields.occurredAtMillis,
-        ])
+        return .json(
+            .accepted,
+            [
+                "object": "redelivery_request", "event_id": id, "request_event_id": appended.id,
+                "created_at": appended.fields.occurredAtMillis,
+            ])
     }
 
 }
