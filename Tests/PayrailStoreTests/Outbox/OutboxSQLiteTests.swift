@@ -120,7 +120,9 @@ struct OutboxSQLiteTests {
         }
         clock.advance(.seconds(1))
         let result = try await harness.outbox.prune(olderThan: .milliseconds(785))  // cutoff: base + 215 ms
-        let left = try await harness.database.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM event ORDER BY seq") }
+        let left = try await harness.database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT seq FROM event ORDER BY seq")
+        }
         #expect(left == [5] + Array(22...40))
         #expect(result == PruneResult(deliveries: 0, events: 10))
     }
