@@ -10,7 +10,9 @@ struct ListQueryTests {
     /// none sorts the merchant's orders (a temporary b-tree) or scans the table, and a cursor is where the walk starts.
     @Test func everyFilterCombinationWalksTheListIndexWithoutSorting() async throws {
         let plans = try await Self.plans(filters: 4) { flags in
-            OrderRoutes.listSQL(after: flags[0], status: flags[1], createdGTE: flags[2], createdLT: flags[3])
+            OrderRoutes.listQuery(
+                merchant: "m", after: flags[0] ? (1, "ord_x") : nil, status: flags[1] ? "paid" : nil,
+                createdGTE: flags[2] ? 1 : nil, createdLT: flags[3] ? 2 : nil, limit: 21)
         }
         for (flags, sql, plan) in plans {
             #expect(
@@ -24,7 +26,9 @@ struct ListQueryTests {
     /// that object's events through `merchant_event_object`.
     @Test func everyEventListWalksAnIndexAndACursorStartsTheWalk() async throws {
         let plans = try await Self.plans(filters: 3) { flags in
-            EventRoutes.listSQL(after: flags[0], type: flags[1], objectID: flags[2])
+            EventRoutes.listQuery(
+                merchant: "m", after: flags[0] ? (1, "evt_x") : nil, type: flags[1] ? "order.paid" : nil,
+                objectID: flags[2] ? "ord_x" : nil, limit: 21)
         }
         for (flags, sql, plan) in plans {
             #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(sql): \(plan)")
@@ -39,21 +43,19 @@ struct ListQueryTests {
         }
     }
 
-    /// The query plan of the SQL made for every combination of `filters` on/off flags, on a migrated database.
+    /// The query plan of the query made for every combination of `filters` on/off flags, on a migrated database.
     private static func plans(
-        filters: Int, _ sql: @escaping @Sendable ([Bool]) -> String
+        filters: Int, _ query: @escaping @Sendable ([Bool]) -> (sql: String, arguments: StatementArguments)
     ) async throws -> [(flags: [Bool], sql: String, plan: [String])] {
         let fixture = try await GatewayFixture.make()
         defer { fixture.remove() }
         return try await fixture.database.read { db in
             try (0..<(1 << filters)).map { bits in
                 let flags = (0..<filters).map { bits & (1 << $0) != 0 }
-                let text = sql(flags)
-                let plan = try Row.fetchAll(
-                    db, sql: "EXPLAIN QUERY PLAN " + text,
-                    arguments: StatementArguments(Array(repeating: "x", count: text.filter { $0 == "?" }.count))
-                ).map { $0["detail"] as String }
-                return (flags, text, plan)
+                let (sql, arguments) = query(flags)
+                let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                    .map { $0["detail"] as String }
+                return (flags, sql, plan)
             }
         }
     }

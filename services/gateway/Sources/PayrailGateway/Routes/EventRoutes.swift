@@ -21,41 +21,41 @@ enum EventRoutes {
         let objectID = request.query("object_id")
         let after = request.query("starting_after")
         let rows: [EventRow] = try await gateway.database.read { db in
-            var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
+            var cursor: (occurredAt: Int64, id: String)?
             if let after {
                 guard
                     let occurred = try Int64.fetchOne(
                         db, sql: "SELECT occurred_at FROM merchant_event WHERE event_id = ? AND merchant_id = ?",
                         arguments: [after, merchant.rawValue])
                 else { throw APIError.invalid("starting_after", "is not one of your events") }
-                arguments += [occurred, after]
+                cursor = (occurred, after)
             }
-            if let type { arguments.append(type) }
-            if let objectID { arguments.append(objectID) }
-            arguments.append(limit + 1)
-            let sql = listSQL(after: after != nil, type: type != nil, objectID: objectID != nil)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(EventRow.init)
+            let query = listQuery(
+                merchant: merchant.rawValue, after: cursor, type: type, objectID: objectID, limit: limit + 1)
+            return try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map(EventRow.init)
         }
         let data = rows.prefix(limit).map(\.json)
         return .json(.ok, listBody(Array(data), hasMore: rows.count > limit))
     }
 
-    /// The page query of `GET /v1/events`, newest first, with a condition per filter given. Its arguments: the
-    /// merchant; with a cursor, its event's `occurred_at` and id; then type and object id when given; then the row
-    /// limit. Walks `merchant_event_list` backwards from the cursor (a row-value bound, so a deep page starts where
-    /// the one before ended), or with an object id reads that object's few events through `merchant_event_object`.
-    static func listSQL(after: Bool, type: Bool, objectID: Bool) -> String {
+    /// The page query of `GET /v1/events`, newest first, with a condition per filter given. Walks
+    /// `merchant_event_list` backwards from the cursor (a row-value bound, so a deep page starts where the one before
+    /// ended), or with an object id reads that object's few events through `merchant_event_object`.
+    static func listQuery(
+        merchant: String, after cursor: (occurredAt: Int64, id: String)?, type: String?, objectID: String?, limit: Int
+    ) -> (sql: String, arguments: StatementArguments) {
         // With an object id, SQLite would rather walk the merchant's whole list than sort an object's few events:
         // 65 ms instead of 0.1 ms for an order 100,000 events back.
-        let index = objectID ? "INDEXED BY merchant_event_object" : ""
-        var sql = """
-            SELECT m.event_id, m.type, m.object_id, m.occurred_at, e.payload
-            FROM merchant_event m \(index) JOIN event e ON e.id = m.event_id WHERE m.merchant_id = ?
+        let index = objectID != nil ? " INDEXED BY merchant_event_object" : ""
+        var query = PageQuery(
             """
-        if after { sql += " AND (m.occurred_at, m.event_id) < (?, ?)" }
-        if type { sql += " AND m.type = ?" }
-        if objectID { sql += " AND m.object_id = ?" }
-        return sql + " ORDER BY m.occurred_at DESC, m.event_id DESC LIMIT ?"
+            SELECT m.event_id, m.type, m.object_id, m.occurred_at, e.payload
+            FROM merchant_event m\(index) JOIN event e ON e.id = m.event_id WHERE m.merchant_id = ?
+            """, merchant)
+        if let cursor { query.and("(m.occurred_at, m.event_id) < (?, ?)", cursor.occurredAt, cursor.id) }
+        if let type { query.and("m.type = ?", type) }
+        if let objectID { query.and("m.object_id = ?", objectID) }
+        return query.ordered(by: "m.occurred_at DESC, m.event_id DESC", limit: limit)
     }
 
     @Sendable static func fetch(

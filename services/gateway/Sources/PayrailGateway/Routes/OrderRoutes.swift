@@ -182,22 +182,19 @@ enum OrderRoutes {
         let after = request.query("starting_after")
         let orders = gateway.orders
         let (page, extras, hasMore) = try await gateway.database.read { db in
-            var arguments: [(any DatabaseValueConvertible)?] = [merchant.rawValue]
+            var cursor: (createdAt: Int64, id: String)?
             if let after {
                 guard
                     let created = try Int64.fetchOne(
                         db, sql: "SELECT created_at FROM orders WHERE id = ? AND merchant_id = ?",
                         arguments: [after, merchant.rawValue])
                 else { throw APIError.invalid("starting_after", "is not one of your orders") }
-                arguments += [created, after]
+                cursor = (created, after)
             }
-            if let status { arguments.append(status) }
-            if let createdGTE { arguments.append(createdGTE) }
-            if let createdLT { arguments.append(createdLT) }
-            arguments.append(limit + 1)
-            let sql = listSQL(
-                after: after != nil, status: status != nil, createdGTE: createdGTE != nil, createdLT: createdLT != nil)
-            let ids = try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let query = listQuery(
+                merchant: merchant.rawValue, after: cursor, status: status, createdGTE: createdGTE,
+                createdLT: createdLT, limit: limit + 1)
+            let ids = try String.fetchAll(db, sql: query.sql, arguments: query.arguments)
             let page = try ids.prefix(limit).compactMap(OrderID.init).map {
                 try orders.find(in: db, merchant: merchant, id: $0)
             }
@@ -207,17 +204,19 @@ enum OrderRoutes {
         return .json(.ok, listBody(data, hasMore: hasMore))
     }
 
-    /// The page query of `GET /v1/orders`, newest first, with a condition per filter given. Its arguments: the
-    /// merchant; with a cursor, its order's `created_at` and id; then status, `created_gte` and `created_lt` when
-    /// given; then the row limit. Walks `orders_merchant_created` (migration 0012) backwards from the cursor: no
-    /// sort, and a deep page starts where the one before ended.
-    static func listSQL(after: Bool, status: Bool, createdGTE: Bool, createdLT: Bool) -> String {
-        var sql = "SELECT id FROM orders WHERE merchant_id = ?"
-        if after { sql += " AND (created_at, id) < (?, ?)" }
-        if status { sql += " AND status = ?" }
-        if createdGTE { sql += " AND created_at >= ?" }
-        if createdLT { sql += " AND created_at < ?" }
-        return sql + " ORDER BY created_at DESC, id DESC LIMIT ?"
+    /// The page query of `GET /v1/orders`, newest first, with a condition per filter given. Walks
+    /// `orders_merchant_created` (migration 0012) backwards from the cursor: no sort, and a deep page starts where
+    /// the one before ended.
+    static func listQuery(
+        merchant: String, after cursor: (createdAt: Int64, id: String)?, status: String?, createdGTE: Int64?,
+        createdLT: Int64?, limit: Int
+    ) -> (sql: String, arguments: StatementArguments) {
+        var query = PageQuery("SELECT id FROM orders WHERE merchant_id = ?", merchant)
+        if let cursor { query.and("(created_at, id) < (?, ?)", cursor.createdAt, cursor.id) }
+        if let status { query.and("status = ?", status) }
+        if let createdGTE { query.and("created_at >= ?", createdGTE) }
+        if let createdLT { query.and("created_at < ?", createdLT) }
+        return query.ordered(by: "created_at DESC, id DESC", limit: limit)
     }
 
     @Sendable static func close(
