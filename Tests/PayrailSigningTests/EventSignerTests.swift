@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PayrailSigning
 
 @Suite("Internal event signatures")
@@ -23,9 +24,26 @@ struct EventSignerTests {
         try signer.verify(event, signature: signature)
     }
 
+    /// Known answers from Python's `hmac` over the documented canonical form; one signer signs them in turn (each
+    /// message starts from its own copy of the keyed HMAC) and again, and verifies each.
+    @Test func signaturesAreHMACSHA256OfTheCanonicalForm() throws {
+        let signer = EventSigner(ring: Self.oldRing)
+        var second = Self.sample()
+        second.payload = Array(#"{"amount":200}"#.utf8)
+        let expected = [
+            (Self.sample(), "eWq75MkzhXXRXkwbHDodIHANeMbfAevjV/okpvJLlnA="),
+            (second, "gJSlifxWI5fLQbtGfyXni6j0x7r8D/sy2trHRA0oh3E="),
+        ]
+        for (event, value) in expected + expected {
+            #expect(signer.sign(event) == EventSignature(keyID: "k1", value: value))
+            try signer.verify(event, signature: EventSignature(keyID: "k1", value: value))
+        }
+    }
+
     @Test func canonicalFormIsDocumented() {
         let form = EventSigner.canonicalForm(
-            SignedEventFields(id: "e", type: "t", aggregate: "a", occurredAtMillis: 5, producer: "p", payload: [0x7B, 0x7D]),
+            SignedEventFields(
+                id: "e", type: "t", aggregate: "a", occurredAtMillis: 5, producer: "p", payload: [0x7B, 0x7D]),
             keyID: "k")
         #expect(String(decoding: form, as: UTF8.self) == "payrail-event-v1\n1:k\n1:e\n1:t\n1:a\n1:5\n1:p\n2:{}\n")
     }
@@ -78,7 +96,8 @@ struct EventSignerTests {
         #expect(newSignature.keyID == "k2")
         try rotated.verify(event, signature: newSignature)
 
-        let retired = EventSigner(ring: try EventKeyRing(parsing: "k2:\(Data(repeating: 2, count: 32).base64EncodedString())"))
+        let retired = EventSigner(
+            ring: try EventKeyRing(parsing: "k2:\(Data(repeating: 2, count: 32).base64EncodedString())"))
         #expect(throws: SigningError.self) { try retired.verify(event, signature: oldSignature) }
         do {
             try retired.verify(event, signature: oldSignature)
@@ -91,7 +110,9 @@ struct EventSignerTests {
         let event = Self.sample()
         let signature = EventSigner(ring: Self.rotatedRing).sign(event)
         let relabelled = EventSignature(keyID: "k1", value: signature.value)
-        #expect(throws: SigningError.self) { try EventSigner(ring: Self.rotatedRing).verify(event, signature: relabelled) }
+        #expect(throws: SigningError.self) {
+            try EventSigner(ring: Self.rotatedRing).verify(event, signature: relabelled)
+        }
     }
 
     @Test func malformedSignatureIsRejected() {
@@ -101,8 +122,10 @@ struct EventSignerTests {
         }
     }
 
-    @Test(arguments: ["", "k1", "k1:", "k1:%%%", "k1:AAAA", "bad id:\(Data(count: 32).base64EncodedString())",
-        "k1:\(Data(count: 32).base64EncodedString()),k1:\(Data(count: 32).base64EncodedString())"])
+    @Test(arguments: [
+        "", "k1", "k1:", "k1:%%%", "k1:AAAA", "bad id:\(Data(count: 32).base64EncodedString())",
+        "k1:\(Data(count: 32).base64EncodedString()),k1:\(Data(count: 32).base64EncodedString())",
+    ])
     func malformedKeyRingsAreRejected(text: String) {
         #expect(throws: SigningError.self) { try EventKeyRing(parsing: text) }
     }

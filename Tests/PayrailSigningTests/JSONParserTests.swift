@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PayrailSigning
 
 @Suite("Exact JSON parser")
@@ -53,6 +54,31 @@ struct JSONParserTests {
         #expect(object.members.map(\.key.utf8.count) == [1, 2, 3])
         #expect(object[precomposed] == .number(JSONNumber(2)))
         #expect(object[decomposed] == .number(JSONNumber(3)))
+    }
+
+    /// Small objects are scanned key by key and large ones indexed (`JSONObject.scanLimit`): both find keys by their
+    /// bytes and refuse a repeated key wherever it stands.
+    @Test(arguments: [1, 15, 16, 17, 40])
+    func findsAndRefusesRepeatedKeysInObjectsOfAnySize(size: Int) throws {
+        let precomposed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        let keys = (0..<size).map { "k\($0)" } + [precomposed, decomposed]
+        let text = "{" + keys.enumerated().map { "\"\($1)\":\($0)" }.joined(separator: ",") + "}"
+        let object = try #require(try parse(text).objectValue)
+        #expect(object.members.map(\.key) == keys)
+        for (position, key) in keys.enumerated() {
+            #expect(object[key] == .number(JSONNumber(Int64(position))), "\(key)")
+        }
+        #expect(object["k\(size)"] == nil)
+        #expect(object["E\u{301}"] == nil)
+        for repeated in Set([keys[0], keys[size / 2], keys[size - 1], precomposed, decomposed]) {
+            let twice = String(text.dropLast()) + ",\"\(repeated)\":0}"
+            expectMalformed(Array(twice.utf8), "\(repeated) repeated after \(keys.count) keys")
+        }
+        let built = JSONObject(keys.map { .init(key: $0, value: .null) } + [.init(key: keys[0], value: .bool(true))])
+        #expect(built.members.count == keys.count)
+        #expect(built[keys[0]] == .bool(true), "a repeated key keeps its last value")
+        #expect(built[decomposed] == .null)
     }
 
     @Test func rejectsWhatAStrictReaderMustReject() {

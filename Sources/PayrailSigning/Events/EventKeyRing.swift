@@ -11,9 +11,8 @@ public struct EventKeyRing: Sendable, CustomStringConvertible {
     public struct Key: Sendable {
         /// The key id stored with every event it signs.
         public let id: String
-        let secretBytes: [UInt8]
-        /// The HMAC key (built on use: `SymmetricKey` is not `Sendable` in swift-crypto 3).
-        var secret: SymmetricKey { SymmetricKey(data: secretBytes) }
+        /// HMAC-SHA256 keyed once, for every event this key signs or verifies.
+        let mac: KeyedHMAC
     }
 
     /// Keys in ring order; `keys[0]` signs.
@@ -36,7 +35,7 @@ public struct EventKeyRing: Sendable, CustomStringConvertible {
                     "weak_key", "event key '\(pair.id)' is shorter than \(Self.minimumSecretBytes) bytes")
             }
         }
-        self.keys = pairs.map { Key(id: $0.id, secretBytes: $0.secret) }
+        self.keys = pairs.map { Key(id: $0.id, mac: KeyedHMAC(secret: $0.secret)) }
     }
 
     /// Parses the `PAYRAIL_EVENT_KEYS` form: `kid:base64secret[,kid:base64secret…]`, the first one signing.
@@ -51,4 +50,23 @@ public struct EventKeyRing: Sendable, CustomStringConvertible {
     public func key(id: String) -> Key? { keys.first { $0.id == id } }
 
     public var description: String { "EventKeyRing(kids: \(keys.map(\.id)), signing: \(signingKey.id))" }
+}
+
+/// HMAC-SHA256 with its key already absorbed: deriving the padded inner and outer keys costs two SHA-256 blocks and
+/// four allocations, so a key does it once and each message starts from a copy.
+struct KeyedHMAC: @unchecked Sendable {
+    // `HMAC` is not marked `Sendable` in swift-crypto 3, but it is a value: its two hash states are copied on
+    // write, so each copy taken here is the caller's own.
+    private let keyed: HMAC<SHA256>
+
+    init(secret: [UInt8]) {
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
+    }
+
+    /// The MAC of one message.
+    func code(for message: [UInt8]) -> HMAC<SHA256>.MAC {
+        var hmac = keyed
+        hmac.update(data: message)
+        return hmac.finalize()
+    }
 }

@@ -61,7 +61,7 @@ public struct EventSigner: Sendable {
     /// Signs an event with the ring's first key.
     public func sign(_ event: SignedEventFields) -> EventSignature {
         let key = ring.signingKey
-        let mac = HMAC<SHA256>.authenticationCode(for: Self.canonicalForm(event, keyID: key.id), using: key.secret)
+        let mac = key.mac.code(for: Self.canonicalForm(event, keyID: key.id))
         return EventSignature(keyID: key.id, value: Data(mac).base64EncodedString())
     }
 
@@ -73,8 +73,8 @@ public struct EventSigner: Sendable {
         guard let mac = Data(base64Encoded: signature.value), mac.count == SHA256.byteCount else {
             throw SigningError("malformed_signature", "the event signature is not a base64 HMAC-SHA256")
         }
-        let message = Self.canonicalForm(event, keyID: key.id)
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: key.secret) else {
+        // `==` between a MAC and bytes is swift-crypto's constant-time comparison.
+        guard key.mac.code(for: Self.canonicalForm(event, keyID: key.id)) == mac else {
             throw SigningError("signature_mismatch", "the event does not match its signature")
         }
     }

@@ -89,18 +89,28 @@ public struct JSONParser {
         guard depth <= maximumDepth else { throw failure("nesting deeper than \(maximumDepth) levels") }
         position += 1  // {
         var members: [JSONObject.Member] = []
-        var seen: Set<[UInt8]> = []
+        // Key bytes to positions, once the object is too large to check a new key against each earlier one.
+        var index: [[UInt8]: Int]?
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
-            return JSONObject(members)
+            return JSONObject(unique: members)
         }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("expected a string key") }
             let keyStart = position
             let key = try parseString()
-            guard seen.insert(Array(key.utf8)).inserted else {
+            let repeated: Bool
+            if members.count < JSONObject.scanLimit {
+                repeated = members.contains { JSONObject.sameBytes($0.key, key) }
+            } else {
+                if index == nil {
+                    index = Dictionary(uniqueKeysWithValues: members.enumerated().map { (Array($1.key.utf8), $0) })
+                }
+                repeated = index?.updateValue(members.count, forKey: Array(key.utf8)) != nil
+            }
+            guard !repeated else {
                 position = keyStart
                 throw failure("duplicate object key")
             }
@@ -115,7 +125,7 @@ public struct JSONParser {
                 position += 1
             case UInt8(ascii: "}"):
                 position += 1
-                return JSONObject(members)
+                return JSONObject(unique: members, index: index)
             default:
                 throw failure("expected ',' or '}'")
             }

@@ -138,7 +138,12 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The members in document order. Keys are unique by bytes (the parser rejects duplicates).
     public let members: [Member]
-    private let index: [[UInt8]: Int]
+    /// Positions by key bytes, for objects of more than `scanLimit` members; smaller ones are scanned.
+    private let index: [[UInt8]: Int]?
+
+    /// Up to this many members, a lookup compares keys one by one: cheaper than hashing a copy of the key's bytes,
+    /// and a request body's objects are this small.
+    static let scanLimit = 16
 
     /// Creates an object; a key repeated (by bytes) keeps its last value, as Go's `encoding/json` does.
     public init(_ members: [Member]) {
@@ -153,19 +158,33 @@ public struct JSONObject: Sendable, Equatable {
                 unique.append(member)
             }
         }
-        self.members = unique
-        self.index = index
+        self.init(unique: unique, index: index)
+    }
+
+    /// An object whose keys are known to be unique by bytes (the parser checked); `index` when already built.
+    init(unique members: [Member], index: [[UInt8]: Int]? = nil) {
+        self.members = members
+        if members.count <= Self.scanLimit {
+            self.index = nil
+        } else if let index {
+            self.index = index
+        } else {
+            self.index = Dictionary(uniqueKeysWithValues: members.enumerated().map { (Array($1.key.utf8), $0) })
+        }
     }
 
     /// The value of the member whose key has exactly these UTF-8 bytes.
     public subscript(key: String) -> JSONValue? {
-        guard let position = index[Array(key.utf8)] else { return nil }
-        return members[position].value
+        if let index {
+            guard let position = index[Array(key.utf8)] else { return nil }
+            return members[position].value
+        }
+        return members.first { Self.sameBytes($0.key, key) }?.value
     }
 
-    /// Whether a member has exactly this key.
-    func contains(bytes key: [UInt8]) -> Bool {
-        index[key] != nil
+    /// Whether two keys have the same UTF-8 bytes (not `==`, which treats canonically equivalent text as equal).
+    static func sameBytes(_ first: String, _ second: String) -> Bool {
+        first.utf8.count == second.utf8.count && first.utf8.elementsEqual(second.utf8)
     }
 
     /// Equal when the members are equal in the same order.
