@@ -30,6 +30,7 @@ public enum PayrailMigrations {
         OutboxSchema.leanWriteIndexes,
         OutboxSchema.dropUnreadEventIndexes,
         DomainSchema.ordersListIndex,
+        OutboxSchema.withoutAutoincrement,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

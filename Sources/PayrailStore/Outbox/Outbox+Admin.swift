@@ -46,19 +46,26 @@ extension Outbox {
     /// delivery left at all: an event some consumer has not finished (pending, leased or dead) always stays.
     /// Events are walked by `seq` up to `lastSequence(before:in:)`, not through an index on `occurred_at`
     /// (migration 0011 dropped it: one b-tree less for every event written).
+    ///
+    /// The newest delivery and the newest event always stay. The tables have no `AUTOINCREMENT` (migration 0013),
+    /// and SQLite numbers a new row one past the largest left, so keeping the largest keeps numbers from coming back.
     public func pruneChunk(in db: Database, olderThan age: Duration, chunk: Int = 5000) throws -> PruneResult {
         let cutoff = clock.nowMillis() - age.wholeMilliseconds
         try db.execute(
             sql: """
                 DELETE FROM delivery WHERE id IN (
-                    SELECT id FROM delivery WHERE state = 'done' AND updated_at < ? LIMIT ?)
+                    SELECT id FROM delivery WHERE state = 'done' AND updated_at < ?
+                        AND id < (SELECT MAX(id) FROM delivery)
+                    LIMIT ?)
                 """,
             arguments: [cutoff, chunk])
         let deliveries = db.changesCount
-        guard let last = try Self.lastSequence(before: cutoff, in: db) else {
+        guard let last = try Self.lastSequence(before: cutoff, in: db),
+            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event")
+        else {
             return PruneResult(deliveries: deliveries, events: 0)
         }
-        try db.execute(sql: Self.pruneEventsSQL, arguments: [last, cutoff, chunk])
+        try db.execute(sql: Self.pruneEventsSQL, arguments: [min(last, newest - 1), cutoff, chunk])
         return PruneResult(deliveries: deliveries, events: db.changesCount)
     }
 

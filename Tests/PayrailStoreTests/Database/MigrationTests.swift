@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import PayrailStore
 
 @Suite("Migrations and schema check")
@@ -9,7 +10,8 @@ struct MigrationTests {
         let file = TestDatabaseFile()
         defer { file.remove() }
         let database = try await file.open(migrate: false)
-        #expect(try await offPool { try database.migrate(logger: testLogger) } == PayrailMigrations.all.map(\.identifier))
+        #expect(
+            try await offPool { try database.migrate(logger: testLogger) } == PayrailMigrations.all.map(\.identifier))
         #expect(try await offPool { try database.migrate(logger: testLogger) } == [])
         try database.verifySchema()
         #expect(FileManager.default.fileExists(atPath: file.settings.migrationLockPath))
@@ -59,6 +61,7 @@ struct MigrationTests {
             "0010_lean_write_indexes": 7_370_284_972_576_612_311,
             "0011_drop_unread_event_indexes": 15_076_699_664_254_723_351,
             "0012_orders_list_index": 2_324_401_207_629_596_815,
+            "0013_outbox_without_autoincrement": 4_722_945_854_559_167_717,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]
@@ -72,14 +75,87 @@ struct MigrationTests {
         defer { file.remove() }
         let database = try await file.open()
         try await database.write { db in
-            try db.execute(sql: """
-                INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
-                VALUES ('e1', 't', 'a', '{}', 1, 'p', 'k', 's')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                    VALUES ('e1', 't', 'a', '{}', 1, 'p', 'k', 's')
+                    """)
         }
         await #expect(throws: DatabaseError.self) {
             try await database.write { db in try db.execute(sql: "UPDATE event SET payload = '[]'") }
         }
+    }
+
+    /// Migration 0013 rebuilds `event`, `delivery` and `webhook_delivery` without `AUTOINCREMENT`: every row comes
+    /// through unchanged, the foreign keys and the immutability trigger still hold, and new rows number on.
+    @Test func migration0013KeepsEveryRowAndRule() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open(migrate: false)
+        let before = Array(PayrailMigrations.all.prefix { $0.identifier < "0013" })
+        _ = try await offPool { try database.migrate(logger: testLogger, migrations: before) }
+        let tables = ["event", "delivery", "webhook_delivery"]
+        @Sendable func rows(_ db: Database) throws -> [[String]] {
+            try tables.map { table in
+                try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { "\($0)" }
+            }
+        }
+        let old = try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO merchant (id, name, webhook_secret_key_id, webhook_secret_box, created_at)
+                    VALUES ('mch_1', 'M', 'k', 'box', 1)
+                    """)
+            for seq in [3, 7, 8] {  // gaps, as prunes leave them
+                try db.execute(
+                    sql: """
+                        INSERT INTO event (seq, id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                        VALUES (?, ?, 'order.created', 'ord_1', '{"a":1}', ?, 'p', 'k', 's');
+                        INSERT INTO delivery (event_seq, consumer, aggregate, state, available_at, created_at, updated_at)
+                        VALUES (?, 'worker', 'ord_1', 'pending', 5, 5, 5);
+                        INSERT INTO webhook_delivery (event_id, merchant_id, url, state, next_attempt_at, created_at,
+                            updated_at)
+                        VALUES (?, 'mch_1', 'https://m.example/n', 'pending', 5, 5, 5);
+                        """,
+                    arguments: [seq, "evt-\(seq)", 1000 + seq, seq, "evt-\(seq)"])
+            }
+            return try rows(db)
+        }
+        #expect(try await offPool { try database.migrate(logger: testLogger) } == ["0013_outbox_without_autoincrement"])
+        try database.verifySchema()
+        try await database.read { db in
+            #expect(try rows(db) == old)
+            for table in tables {
+                let sql = try String.fetchOne(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table])
+                #expect(sql?.contains("AUTOINCREMENT") == false, "\(table)")
+            }
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(
+                try Row.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name LIKE '%\\_new' ESCAPE '\\'")
+                    .isEmpty)
+        }
+        await #expect(throws: DatabaseError.self, "a delivery of a missing event") {
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO delivery (event_seq, consumer, aggregate, state, available_at, created_at, updated_at)
+                        VALUES (99, 'worker', 'ord_1', 'pending', 5, 5, 5)
+                        """)
+            }
+        }
+        await #expect(throws: DatabaseError.self, "events are immutable") {
+            try await database.write { db in try db.execute(sql: "UPDATE event SET payload = '[]'") }
+        }
+        let next = try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                    VALUES ('evt-new', 't', 'a', '{}', 1, 'p', 'k', 's')
+                    """)
+            return db.lastInsertedRowID
+        }
+        #expect(next == 9)
     }
 
     private func fnv1a(_ text: String) -> UInt64 {

@@ -127,6 +127,48 @@ struct OutboxSQLiteTests {
         #expect(result == PruneResult(deliveries: 0, events: 10))
     }
 
+    /// The outbox tables have no `AUTOINCREMENT` (migration 0013), so SQLite numbers a new row one past the largest
+    /// left: a prune that would empty a table keeps its newest row, and no event or delivery number comes back.
+    @Test func pruneKeepsTheNewestEventAndDeliverySoNumbersNeverComeBack() async throws {
+        let clock = ManualClock()
+        let harness = try await SQLiteHarness.make(subscriptions: ConformanceFixtures.subscriptions, clock: clock)
+        defer { harness.tearDown() }
+        let base = clock.nowMillis()
+        let appended = try await harness.outbox.append([
+            NewEvent(type: "order.created", aggregate: "a", json: "{}"),
+            NewEvent(type: "order.created", aggregate: "b", json: "{}"),
+        ])
+        let (newestDelivery, newestEvent) = try await harness.database.write { db in
+            try db.execute(sql: "UPDATE delivery SET state = 'done', updated_at = ?", arguments: [base])
+            for seq in 101...103 {  // old events whose deliveries are all gone
+                try Self.insertEvent(seq: seq, stampedAt: base, in: db)
+            }
+            return (
+                try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM delivery"),
+                try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event")
+            )
+        }
+        #expect(appended.count == 2 && newestEvent == 103)
+        clock.advance(.seconds(3600))
+        let result = try await harness.outbox.prune(olderThan: .seconds(60))
+        let (events, deliveries) = try await harness.database.read { db in
+            (
+                try Int64.fetchAll(db, sql: "SELECT seq FROM event ORDER BY seq"),
+                try Int64.fetchAll(db, sql: "SELECT id FROM delivery ORDER BY id")
+            )
+        }
+        // Event 2 stays with the newest delivery (one of its own); 1, 101 and 102 go; 103 is the newest.
+        #expect(deliveries == [newestDelivery].compactMap { $0 })
+        #expect(events == [appended[1].sequence, 103])
+        #expect(result == PruneResult(deliveries: 5, events: 3))
+        let next = try await harness.outbox.append([NewEvent(type: "order.created", aggregate: "c", json: "{}")])
+        let newDeliveries = try await harness.database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM delivery WHERE event_seq = ?", arguments: [next[0].sequence])
+        }
+        #expect(next[0].sequence == 104)
+        #expect(newDeliveries.count == 3 && newDeliveries.allSatisfy { $0 > newestDelivery ?? .max })
+    }
+
     private static func insertEvent(seq: Int, stampedAt millis: Int64, in db: Database) throws {
         try db.execute(
             sql: """

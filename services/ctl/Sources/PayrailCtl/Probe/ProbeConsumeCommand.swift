@@ -76,7 +76,7 @@ struct ProbeConsumeCommand: AsyncParsableCommand {
                     let seen = database.changes.generation
                     let done = try await database.read { db -> Bool in
                         let appended = try Int.fetchOne(
-                            db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'event'") ?? 0
+                            db, sql: "SELECT MAX(seq) FROM event") ?? 0
                         if appended < target { return false }
                         let slack = appended - target
                         let unfinished = try Int.fetchOne(
