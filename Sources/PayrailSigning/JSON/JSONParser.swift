@@ -105,9 +105,8 @@ public struct JSONParser {
             if members.count < JSONObject.scanLimit {
                 repeated = members.contains { JSONObject.sameBytes($0.key, key) }
             } else {
-                if index == nil {
-                    index = Dictionary(uniqueKeysWithValues: members.enumerated().map { (Array($1.key.utf8), $0) })
-                }
+                if index == nil { index = JSONObject.positions(members) }
+                // In place: the optional's dictionary is not copied.
                 repeated = index?.updateValue(members.count, forKey: Array(key.utf8)) != nil
             }
             guard !repeated else {

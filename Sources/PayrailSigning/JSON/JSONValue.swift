@@ -169,8 +169,13 @@ public struct JSONObject: Sendable, Equatable {
         } else if let index {
             self.index = index
         } else {
-            self.index = Dictionary(uniqueKeysWithValues: members.enumerated().map { (Array($1.key.utf8), $0) })
+            self.index = Self.positions(members)
         }
+    }
+
+    /// Each member's position by its key's bytes (the keys must be unique).
+    static func positions(_ members: [Member]) -> [[UInt8]: Int] {
+        Dictionary(uniqueKeysWithValues: members.enumerated().map { (Array($1.key.utf8), $0) })
     }
 
     /// The value of the member whose key has exactly these UTF-8 bytes.
