@@ -60,12 +60,10 @@ extension Outbox {
                 """,
             arguments: [cutoff, chunk])
         let deliveries = db.changesCount
-        guard let last = try Self.lastSequence(before: cutoff, in: db),
-            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event")
-        else {
+        guard let bounds = try Self.sequenceBounds(before: cutoff, in: db) else {
             return PruneResult(deliveries: deliveries, events: 0)
         }
-        try db.execute(sql: Self.pruneEventsSQL, arguments: [min(last, newest - 1), cutoff, chunk])
+        try db.execute(sql: Self.pruneEventsSQL, arguments: [min(bounds.last, bounds.newest - 1), cutoff, chunk])
         return PruneResult(deliveries: deliveries, events: db.changesCount)
     }
 
@@ -86,6 +84,11 @@ extension Outbox {
     /// after a newer one may be left for a later prune; the delete still checks every event's own `occurred_at`, so
     /// nothing newer than the cutoff ever goes.
     static func lastSequence(before cutoff: Int64, in db: Database) throws -> Int64? {
+        try sequenceBounds(before: cutoff, in: db)?.last
+    }
+
+    /// `lastSequence(before:in:)` and the newest event's `seq`, which the search reads anyway.
+    private static func sequenceBounds(before cutoff: Int64, in db: Database) throws -> (last: Int64, newest: Int64)? {
         // The first event at or after a sequence number, as (seq, occurred_at).
         func first(from sequence: Int64) throws -> (seq: Int64, at: Int64)? {
             try Row.fetchOne(
@@ -106,7 +109,7 @@ extension Outbox {
                 high = middle - 1
             }
         }
-        return low
+        return (low, newest)
     }
 
     /// Backlog figures per consumer group, in consumer order.
