@@ -31,6 +31,7 @@ public enum PayrailMigrations {
         OutboxSchema.dropUnreadEventIndexes,
         DomainSchema.ordersListIndex,
         OutboxSchema.withoutAutoincrement,
+        DomainSchema.listFilterIndexes,
     ]
 
     /// The schema version this binary expects: the last known migration's identifier.

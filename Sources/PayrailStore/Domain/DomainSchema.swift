@@ -177,4 +177,20 @@ enum DomainSchema {
         CREATE INDEX orders_merchant_created ON orders(merchant_id, created_at, id);
         """
     )
+
+    /// The lists' filters get their own indexes. `GET /v1/orders?status=…` and `GET /v1/events?type=…` walked the
+    /// merchant's whole list (`orders_merchant_created`, `merchant_event_list`) testing each row, until a page was
+    /// full or the list ended: a status or type with no match read every one of the merchant's rows (70–120 ms at
+    /// 185,000 orders). Each filter now walks only its own rows, newest first, from the cursor. The price is one
+    /// index entry per order (a status change moves it) and one per merchant event other than `order.created`. That
+    /// type is left out because every create writes one and every order's few events include one, so walking the
+    /// whole list finds them densely; a query uses the partial index only when it repeats the index's condition.
+    static let listFilterIndexes = Migration(
+        "0014_list_filter_indexes",
+        """
+        CREATE INDEX orders_merchant_status ON orders(merchant_id, status, created_at, id);
+        CREATE INDEX merchant_event_type ON merchant_event(merchant_id, type, occurred_at, event_id)
+            WHERE type <> 'order.created';
+        """
+    )
 }

@@ -62,6 +62,7 @@ struct MigrationTests {
             "0011_drop_unread_event_indexes": 15_076_699_664_254_723_351,
             "0012_orders_list_index": 2_324_401_207_629_596_815,
             "0013_outbox_without_autoincrement": 4_722_945_854_559_167_717,
+            "0014_list_filter_indexes": 17_250_510_265_835_962_527,
         ]
         for migration in PayrailMigrations.all {
             let hash = pinned[migration.identifier]
@@ -121,8 +122,12 @@ struct MigrationTests {
             }
             return try rows(db)
         }
-        #expect(try await offPool { try database.migrate(logger: testLogger) } == ["0013_outbox_without_autoincrement"])
-        try database.verifySchema()
+        let through0013 = Array(PayrailMigrations.all.prefix { $0.identifier < "0014" })
+        #expect(
+            try await offPool { try database.migrate(logger: testLogger, migrations: through0013) } == [
+                "0013_outbox_without_autoincrement"
+            ])
+        try database.verifySchema(migrations: through0013)
         try await database.read { db in
             #expect(try rows(db) == old)
             for table in tables {
@@ -156,6 +161,63 @@ struct MigrationTests {
             return db.lastInsertedRowID
         }
         #expect(next == 9)
+    }
+
+    /// Migration 0014 indexes the orders and merchant events already there (events other than `order.created`): each
+    /// filter's index finds its rows.
+    @Test func migration0014IndexesTheRowsAlreadyThere() async throws {
+        let file = TestDatabaseFile()
+        defer { file.remove() }
+        let database = try await file.open(migrate: false)
+        let before = Array(PayrailMigrations.all.prefix { $0.identifier < "0014" })
+        _ = try await offPool { try database.migrate(logger: testLogger, migrations: before) }
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO merchant (id, name, webhook_secret_key_id, webhook_secret_box, created_at)
+                    VALUES ('mch_1', 'M', 'k', 'box', 1)
+                    """)
+            for (number, status) in ["created", "paid", "created", "paid", "closed"].enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO orders (id, merchant_id, out_order_no, amount, currency, status, subject, expires_at,
+                            created_at, updated_at)
+                        VALUES (?, 'mch_1', ?, 100, 'CNY', ?, 's', 9, ?, ?);
+                        INSERT INTO event (id, type, aggregate, payload, occurred_at, producer, key_id, signature)
+                        VALUES (?, ?, ?, '{}', ?, 'p', 'k', 's');
+                        INSERT INTO merchant_event (event_id, merchant_id, type, object_id, occurred_at)
+                        VALUES (?, 'mch_1', ?, ?, ?);
+                        """,
+                    arguments: [
+                        "ord_\(number)", "N-\(number)", status, number, number, "evt_\(number)", "order.\(status)",
+                        "ord_\(number)", number, "evt_\(number)", "order.\(status)", "ord_\(number)", number,
+                    ])
+            }
+        }
+        #expect(try await offPool { try database.migrate(logger: testLogger) } == ["0014_list_filter_indexes"])
+        try database.verifySchema()
+        try await database.read { db in
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            let paid = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM orders INDEXED BY orders_merchant_status
+                    WHERE merchant_id = 'mch_1' AND status = 'paid' ORDER BY created_at DESC, id DESC
+                    """)
+            #expect(paid == ["ord_3", "ord_1"])
+            let paidEvents = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT event_id FROM merchant_event INDEXED BY merchant_event_type
+                    WHERE merchant_id = 'mch_1' AND type = 'order.paid' AND type <> 'order.created'
+                    ORDER BY occurred_at DESC, event_id DESC
+                    """)
+            #expect(paidEvents == ["evt_3", "evt_1"])
+            let indexed = try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM merchant_event INDEXED BY merchant_event_type WHERE type <> 'order.created'")
+            #expect(indexed == 3, "order.created events are left out of the type index")
+        }
     }
 
     private func fnv1a(_ text: String) -> UInt64 {
