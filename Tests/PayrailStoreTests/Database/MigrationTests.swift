@@ -92,9 +92,7 @@ struct MigrationTests {
     @Test func migration0013KeepsEveryRowAndRule() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try await file.open(migrate: false)
-        let before = Array(PayrailMigrations.all.prefix { $0.identifier < "0013" })
-        _ = try await offPool { try database.migrate(logger: testLogger, migrations: before) }
+        let database = try await Self.migrated(before: "0013", file)
         let tables = ["event", "delivery", "webhook_delivery"]
         @Sendable func rows(_ db: Database) throws -> [[String]] {
             try tables.map { table in
@@ -168,9 +166,7 @@ struct MigrationTests {
     @Test func migration0014IndexesTheRowsAlreadyThere() async throws {
         let file = TestDatabaseFile()
         defer { file.remove() }
-        let database = try await file.open(migrate: false)
-        let before = Array(PayrailMigrations.all.prefix { $0.identifier < "0014" })
-        _ = try await offPool { try database.migrate(logger: testLogger, migrations: before) }
+        let database = try await Self.migrated(before: "0014", file)
         try await database.write { db in
             try db.execute(
                 sql: """
@@ -218,6 +214,14 @@ struct MigrationTests {
                 sql: "SELECT COUNT(*) FROM merchant_event INDEXED BY merchant_event_type WHERE type <> 'order.created'")
             #expect(indexed == 3, "order.created events are left out of the type index")
         }
+    }
+
+    /// The file's database with every migration before the one whose identifier starts with `identifier`.
+    private static func migrated(before identifier: String, _ file: TestDatabaseFile) async throws -> PayrailDatabase {
+        let database = try await file.open(migrate: false)
+        let before = Array(PayrailMigrations.all.prefix { $0.identifier < identifier })
+        _ = try await offPool { try database.migrate(logger: testLogger, migrations: before) }
+        return database
     }
 
     private func fnv1a(_ text: String) -> UInt64 {
