@@ -3,9 +3,10 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import PayrailCore
-@testable import PayrailGateway
 import PayrailStore
 import Testing
+
+@testable import PayrailGateway
 
 private let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
@@ -33,11 +34,13 @@ struct TransactionalWriteTests {
             let rows = try await fixture.database.read { db in
                 (
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM idempotency_record WHERE key = 't-1'"),
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gateway_object_extra WHERE object_id = ?",
-                                     arguments: [id]),
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM gateway_object_extra WHERE object_id = ?",
+                        arguments: [id]),
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE aggregate = ?", arguments: [id]),
                     try Int.fetchOne(
-                        db, sql: "SELECT COUNT(*) FROM delivery JOIN event ON event.seq = delivery.event_seq "
+                        db,
+                        sql: "SELECT COUNT(*) FROM delivery JOIN event ON event.seq = delivery.event_seq "
                             + "WHERE event.aggregate = ?", arguments: [id])
                 )
             }
@@ -147,6 +150,115 @@ struct TransactionalWriteTests {
         }
     }
 
+    /// A refund or settlement request, its stored answer and a settlement's description commit in one write
+    /// transaction: a crash can no longer leave the refund without the key's answer, or the settlement without its
+    /// description. A rule violation inside writes only its stored answer.
+    @Test func refundsAndSettlementsAreOneTransactionWithTheirStoredAnswer() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let created = try await client.call(
+                .post, "/v1/orders", key: fixture.key, json: orderBody("R-1", amount: 1000))
+            let id = try #require(created["id"] as? String)
+            try await fixture.pay(id)
+            let records = try await fixture.count("idempotency_record")
+
+            var before = transactions(fixture)
+            let refundBody: [String: Any] = ["out_refund_no": "RF-1", "amount": 300, "reason": "broken"]
+            let refund = try await client.call(
+                .post, "/v1/orders/\(id)/refunds", key: fixture.key, json: refundBody, headers: [idempotencyKey: "r-1"])
+            #expect(refund.status == .created)
+            #expect(transactions(fixture) - before == 1)
+
+            before = transactions(fixture)
+            let settleBody: [String: Any] = ["out_settle_no": "ST-1", "amount": 700, "description": "all of it"]
+            let settlement = try await client.call(
+                .post, "/v1/orders/\(id)/settlements", key: fixture.key, json: settleBody,
+                headers: [idempotencyKey: "s-1"])
+            #expect(settlement.status == .created)
+            #expect(settlement["description"] as? String == "all of it")
+            #expect(transactions(fixture) - before == 1)
+            let settlementID = try #require(settlement["id"] as? String)
+            let described = try await fixture.database.read { db in
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM gateway_object_extra WHERE object_id = ?", arguments: [settlementID])
+            }
+            #expect(described == 1)
+
+            // Over what is left to refund: the repository's error, inside the transaction, stored as the answer.
+            let counts = { () async throws -> [Int] in
+                [try await fixture.count("refund"), try await fixture.count("event")]
+            }
+            let rows = try await counts()
+            before = transactions(fixture)
+            let tooMuch: [String: Any] = ["out_refund_no": "RF-2", "amount": 1]
+            let refused = try await client.call(
+                .post, "/v1/orders/\(id)/refunds", key: fixture.key, json: tooMuch, headers: [idempotencyKey: "r-2"])
+            #expect(refused.status.code / 100 == 4)
+            #expect(transactions(fixture) - before == 1)
+            #expect(try await counts() == rows)
+            #expect(try await fixture.count("idempotency_record") == records + 3)
+
+            for (path, body, key, answer) in [
+                ("refunds", refundBody, "r-1", refund), ("settlements", settleBody, "s-1", settlement),
+                ("refunds", tooMuch, "r-2", refused),
+            ] {
+                let replay = try await client.call(
+                    .post, "/v1/orders/\(id)/\(path)", key: fixture.key, json: body, headers: [idempotencyKey: key])
+                #expect(replay.status == answer.status)
+                #expect(replay.text == answer.text)
+                #expect(replay.headers[.init("Idempotent-Replayed")!] == "true")
+            }
+            #expect(try await counts() == rows)
+        }
+    }
+
+    /// Adding a webhook endpoint and rotating its secret commit with the key's answer: a retry replays the endpoint
+    /// and secret it made (no second endpoint), and a replayed rotation does not rotate again (which would retire
+    /// the secret the merchant holds for one it never saw).
+    @Test func webhookEndpointWritesAreOneTransactionAndReplayTheirSecret() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            let body: [String: Any] = ["url": "https://shop.example/hooks", "event_types": ["order.paid"]]
+            var before = transactions(fixture)
+            let created = try await client.call(
+                .post, "/v1/webhook-endpoints", key: fixture.key, json: body, headers: [idempotencyKey: "w-1"])
+            #expect(created.status == .created)
+            #expect(transactions(fixture) - before == 1)
+            let id = try #require(created["id"] as? String)
+            let again = try await client.call(
+                .post, "/v1/webhook-endpoints", key: fixture.key, json: body, headers: [idempotencyKey: "w-1"])
+            #expect(again.text == created.text)
+            #expect(try await fixture.count("webhook_endpoint") == 1)
+
+            let secrets = { () async throws -> [String?] in
+                try await fixture.database.read { db in
+                    let row = try #require(
+                        try Row.fetchOne(
+                            db, sql: "SELECT secret_box, previous_secret_box FROM webhook_endpoint WHERE id = ?",
+                            arguments: [id]))
+                    return [row["secret_box"], row["previous_secret_box"]]
+                }
+            }
+            let original = try await secrets()
+            before = transactions(fixture)
+            let rotated = try await client.call(
+                .post, "/v1/webhook-endpoints/\(id)/rotate-secret", key: fixture.key, json: ["grace_period": 60],
+                headers: [idempotencyKey: "w-2"])
+            #expect(rotated.status == .ok)
+            #expect(transactions(fixture) - before == 1)
+            #expect(rotated["secret"] as? String != created["secret"] as? String)
+            let afterRotation = try await secrets()
+            #expect(afterRotation[1] == original[0])
+            let replayed = try await client.call(
+                .post, "/v1/webhook-endpoints/\(id)/rotate-secret", key: fixture.key, json: ["grace_period": 60],
+                headers: [idempotencyKey: "w-2"])
+            #expect(replayed.text == rotated.text)
+            #expect(try await secrets() == afterRotation)
+        }
+    }
+
     @Test func closeIsOneTransactionAndStoresItsAnswer() async throws {
         let fixture = try await GatewayFixture.make()
         defer { fixture.remove() }
@@ -176,7 +288,8 @@ struct TransactionalWriteTests {
         ]
         let ours = JSONText.render(object)
         let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        let theirs = String(decoding: try JSONSerialization.data(withJSONObject: object, options: options), as: UTF8.self)
+        let theirs = String(
+            decoding: try JSONSerialization.data(withJSONObject: object, options: options), as: UTF8.self)
         #expect(ours == theirs)
         // Control characters are escaped and read back.
         let control = JSONText.render(["text": "a\u{01}b\u{1F}c\u{08}\u{0C}"])

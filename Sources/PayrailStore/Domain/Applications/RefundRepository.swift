@@ -1,3 +1,4 @@
+import GRDB
 import PayrailCore
 
 /// What a merchant asks for when refunding.
@@ -18,7 +19,8 @@ public struct NewRefund: Sendable, Equatable {
 }
 
 /// Refunds: requested by merchants (checked against what is refundable in the same transaction that stores
-/// them), finished by provider results. Every public method is one transaction.
+/// them), finished by provider results. Every public method is one transaction, except the `in db:` form, which
+/// runs in the caller's.
 public final class RefundRepository: Sendable {
     /// The database the refunds live in.
     public let database: PayrailDatabase
@@ -38,16 +40,28 @@ public final class RefundRepository: Sendable {
     public func request(
         merchant: MerchantID, order: OrderID, _ new: NewRefund
     ) async throws -> Created<ApplicationRecord> {
-        try FieldRules.requireNumber(new.outRefundNo, field: "out_refund_no")
-        if let reason = new.reason {
-            try FieldRules.requireText(reason, field: "reason", maximum: 256, allowEmpty: true)
-        }
+        try Self.check(new)
+        return try await database.write { db in try self.request(in: db, merchant: merchant, order: order, new) }
+    }
+
+    /// The same request inside the caller's write transaction (the gateway's, which also stores the
+    /// Idempotency-Key's answer in it).
+    public func request(
+        in db: Database, merchant: MerchantID, order: OrderID, _ new: NewRefund
+    ) throws -> Created<ApplicationRecord> {
+        try Self.check(new)
         let engine = ApplicationEngine(effects: DomainEffects(outbox: outbox))
         let request = ApplicationEngine.Request(
             kind: .refund, number: new.outRefundNo, amount: new.amount, reason: new.reason, receivers: [])
-        let now = outbox.clock.nowMillis()
-        return try await database.write { db in
-            try engine.request(request, merchant: merchant, orderID: order, nowMillis: now, in: db)
+        return try engine.request(
+            request, merchant: merchant, orderID: order, nowMillis: outbox.clock.nowMillis(), in: db)
+    }
+
+    /// The request's own fields.
+    private static func check(_ new: NewRefund) throws {
+        try FieldRules.requireNumber(new.outRefundNo, field: "out_refund_no")
+        if let reason = new.reason {
+            try FieldRules.requireText(reason, field: "reason", maximum: 256, allowEmpty: true)
         }
     }
 

@@ -1,3 +1,4 @@
+import GRDB
 import PayrailCore
 
 /// What a merchant asks for when settling (分账).
@@ -18,7 +19,8 @@ public struct NewSettlement: Sendable, Equatable {
 }
 
 /// Settlements (分账): requested by merchants within Douyin's limits (≤ 4 receivers, ≤ 50 per order) and what
-/// is settleable, finished by provider results. Every public method is one transaction.
+/// is settleable, finished by provider results. Every public method is one transaction, except the `in db:` forms,
+/// which run in the caller's.
 public final class SettlementRepository: Sendable {
     /// The database the settlements live in.
     public let database: PayrailDatabase
@@ -38,13 +40,20 @@ public final class SettlementRepository: Sendable {
         merchant: MerchantID, order: OrderID, _ new: NewSettlement
     ) async throws -> Created<ApplicationRecord> {
         try FieldRules.requireNumber(new.outSettleNo, field: "out_settle_no")
+        return try await database.write { db in try self.request(in: db, merchant: merchant, order: order, new) }
+    }
+
+    /// The same request inside the caller's write transaction (the gateway's, which also stores the
+    /// Idempotency-Key's answer and the settlement's description in it).
+    public func request(
+        in db: Database, merchant: MerchantID, order: OrderID, _ new: NewSettlement
+    ) throws -> Created<ApplicationRecord> {
+        try FieldRules.requireNumber(new.outSettleNo, field: "out_settle_no")
         let engine = ApplicationEngine(effects: DomainEffects(outbox: outbox))
         let request = ApplicationEngine.Request(
             kind: .settlement, number: new.outSettleNo, amount: new.amount, reason: nil, receivers: new.receivers)
-        let now = outbox.clock.nowMillis()
-        return try await database.write { db in
-            try engine.request(request, merchant: merchant, orderID: order, nowMillis: now, in: db)
-        }
+        return try engine.request(
+            request, merchant: merchant, orderID: order, nowMillis: outbox.clock.nowMillis(), in: db)
     }
 
     /// Applies a provider result; success (with the provider's rake as `fee`) posts the split to the ledger,
@@ -69,12 +78,16 @@ public final class SettlementRepository: Sendable {
     /// A merchant's settlement by its own number (the number the provider knows it by); `not_found` when none.
     public func find(merchant: MerchantID, outSettleNo: String) async throws -> ApplicationRecord {
         try database.readNow { db in
-            guard let record = try ApplicationEngine.fetch(.settlement, merchant: merchant, number: outSettleNo, in: db)
-            else {
+            guard let record = try find(in: db, merchant: merchant, outSettleNo: outSettleNo) else {
                 throw DomainFailures.notFound("settlement", outSettleNo)
             }
             return record
         }
+    }
+
+    /// A merchant's settlement by its own number, read in the caller's transaction; nil when none.
+    public func find(in db: Database, merchant: MerchantID, outSettleNo: String) throws -> ApplicationRecord? {
+        try ApplicationEngine.fetch(.settlement, merchant: merchant, number: outSettleNo, in: db)
     }
 
     /// Any settlement by id, for the services acting on provider results.

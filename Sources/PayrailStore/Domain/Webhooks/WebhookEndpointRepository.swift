@@ -5,7 +5,7 @@ import PayrailSigning
 
 /// A merchant's webhook endpoints: add (secret shown once), list, delete, rotate the secret with a grace period,
 /// and — for the worker — the endpoints an event goes to with the secrets that sign it. Each method is one
-/// transaction; secrets are stored only sealed with the master key.
+/// transaction (the `in db:` forms run in the caller's); secrets are stored only sealed with the master key.
 public final class WebhookEndpointRepository: Sendable {
     /// The database the endpoints live in.
     public let database: PayrailDatabase
@@ -25,34 +25,39 @@ public final class WebhookEndpointRepository: Sendable {
     /// Adds an endpoint with a new signing secret.
     public func create(merchant: MerchantID, _ new: NewWebhookEndpoint) async throws -> RevealedWebhookEndpoint {
         try new.validate()
+        return try await database.write { db in try self.create(in: db, merchant: merchant, new) }
+    }
+
+    /// Adds an endpoint inside the caller's write transaction (the gateway's, which also stores the
+    /// Idempotency-Key's answer in it, so a retry after a crash replays this endpoint instead of adding another).
+    public func create(
+        in db: Database, merchant: MerchantID, _ new: NewWebhookEndpoint
+    ) throws -> RevealedWebhookEndpoint {
+        try new.validate()
         let id = WebhookEndpointID.generate()
         let secret = WebhookSecret.generate()
         let sealed = try secrets.seal(secret.revealed, context: Self.context(id))
         let types = String(decoding: try JSONEncoder.eventPayload.encode(new.eventTypes), as: UTF8.self)
         let now = clock.nowMillis()
-        let endpoint = try await database.write { db in
-            _ = try MerchantRepository.fetch(merchant, in: db)
-            let live =
-                try Int.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT COUNT(*) FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL"),
-                    arguments: [merchant.rawValue]) ?? 0
-            guard live < Self.maximumPerMerchant else {
-                throw DomainError("limit_reached", "a merchant may have at most \(Self.maximumPerMerchant) endpoints")
-            }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO webhook_endpoint (id, merchant_id, url, description, event_types, secret_key_id,
-                        secret_box, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                id.rawValue, merchant.rawValue, new.url, new.description, types, sealed.keyID, sealed.box, now,
-                now,
-            ])
-            return try Self.fetch(id, merchant: merchant, in: db)
+        _ = try MerchantRepository.fetch(merchant, in: db)
+        let live =
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT COUNT(*) FROM webhook_endpoint WHERE merchant_id = ? AND deleted_at IS NULL"),
+                arguments: [merchant.rawValue]) ?? 0
+        guard live < Self.maximumPerMerchant else {
+            throw DomainError("limit_reached", "a merchant may have at most \(Self.maximumPerMerchant) endpoints")
         }
-        return RevealedWebhookEndpoint(endpoint: endpoint, secret: secret)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_endpoint (id, merchant_id, url, description, event_types, secret_key_id,
+                    secret_box, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id.rawValue, merchant.rawValue, new.url, new.description, types, sealed.keyID, sealed.box, now, now,
+        ])
+        return RevealedWebhookEndpoint(endpoint: try Self.fetch(id, merchant: merchant, in: db), secret: secret)
     }
 
     /// A merchant's live endpoints, oldest first.
@@ -81,25 +86,31 @@ public final class WebhookEndpointRepository: Sendable {
     public func rotateSecret(
         merchant: MerchantID, id: WebhookEndpointID, grace: Duration = .seconds(86_400)
     ) async throws -> RevealedWebhookEndpoint {
+        try await database.write { db in try self.rotateSecret(in: db, merchant: merchant, id: id, grace: grace) }
+    }
+
+    /// Rotates inside the caller's write transaction (the gateway's, with the Idempotency-Key's answer: a retry
+    /// after a crash replays this rotation instead of rotating again, which would retire the secret the merchant
+    /// still has for one it never saw).
+    public func rotateSecret(
+        in db: Database, merchant: MerchantID, id: WebhookEndpointID, grace: Duration = .seconds(86_400)
+    ) throws -> RevealedWebhookEndpoint {
         guard grace >= .zero, grace <= .seconds(7 * 86_400) else {
             throw DomainFailures.invalid("grace_period", "must be between 0 and 604800 seconds")
         }
         let secret = WebhookSecret.generate()
         let sealed = try secrets.seal(secret.revealed, context: Self.context(id))
         let now = clock.nowMillis()
-        let endpoint = try await database.write { db in
-            _ = try Self.fetch(id, merchant: merchant, in: db)
-            try db.cachedStatement(
-                sql: """
-                    UPDATE webhook_endpoint SET previous_secret_key_id = secret_key_id,
-                        previous_secret_box = secret_box, previous_secret_expires_at = ?, secret_key_id = ?,
-                        secret_box = ?, updated_at = ?
-                    WHERE id = ?
-                    """
-            ).execute(arguments: [now + grace.wholeMilliseconds, sealed.keyID, sealed.box, now, id.rawValue])
-            return try Self.fetch(id, merchant: merchant, in: db)
-        }
-        return RevealedWebhookEndpoint(endpoint: endpoint, secret: secret)
+        _ = try Self.fetch(id, merchant: merchant, in: db)
+        try db.cachedStatement(
+            sql: """
+                UPDATE webhook_endpoint SET previous_secret_key_id = secret_key_id,
+                    previous_secret_box = secret_box, previous_secret_expires_at = ?, secret_key_id = ?,
+                    secret_box = ?, updated_at = ?
+                WHERE id = ?
+                """
+        ).execute(arguments: [now + grace.wholeMilliseconds, sealed.keyID, sealed.box, now, id.rawValue])
+        return RevealedWebhookEndpoint(endpoint: try Self.fetch(id, merchant: merchant, in: db), secret: secret)
     }
 
     /// The live endpoints of a merchant that receive an event type (for the worker's fan-out).

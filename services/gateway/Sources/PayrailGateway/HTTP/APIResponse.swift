@@ -10,8 +10,6 @@ struct APIResponse: Sendable {
     var body: String
     /// Extra headers (e.g. `Preference-Applied`).
     var headers: HTTPFields = [:]
-    /// Annotations to store with the answer (not part of it).
-    var pendingExtras: PendingExtras?
 
     /// A JSON response from a JSON-compatible value.
     static func json(_ status: HTTPResponse.Status, _ object: Any, headers: HTTPFields = [:]) -> APIResponse {

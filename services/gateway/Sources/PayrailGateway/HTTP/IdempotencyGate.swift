@@ -138,13 +138,7 @@ struct IdempotencyGate: Sendable {
         key: String?, merchant: MerchantID, request: Request, body: Data, requestID: String,
         _ handler: () async throws -> APIResponse
     ) async throws -> APIResponse {
-        guard let key else {
-            let answer = try await handler()
-            if let pending = answer.pendingExtras {
-                try await repository.database.write { db in try ObjectExtras.insert(pending, in: db) }
-            }
-            return answer
-        }
+        guard let key else { return try await handler() }
         let fingerprint = try claimedFingerprint(key: key, merchant: merchant, request: request, body: body)
         defer { inFlight.release(Self.slot(merchant, key)) }
         switch try await repository.lookup(merchant: merchant, key: key, fingerprint: fingerprint) {
@@ -171,15 +165,14 @@ struct IdempotencyGate: Sendable {
         return Self.fingerprint(method: request.method.rawValue, path: request.uri.path, body: body)
     }
 
-    /// Stores an answer (with its pending annotations) in a transaction of its own; the first stored answer wins.
+    /// Stores an answer in a transaction of its own; the first stored answer wins.
     private func save(
         _ answer: APIResponse, merchant: MerchantID, key: String, fingerprint: String
     ) async throws -> APIResponse {
         guard answer.status.code < 500 else { return answer }
         let (repository, lifetime, response) = (self.repository, self.lifetime, Self.storedForm(of: answer))
         let stored = try await repository.database.write { db in
-            if let pending = answer.pendingExtras { try ObjectExtras.insert(pending, in: db) }
-            return try repository.save(
+            try repository.save(
                 in: db, merchant: merchant, key: key, fingerprint: fingerprint, statusCode: answer.status.code,
                 response: response, lifetime: lifetime)
         }

@@ -3,29 +3,32 @@ import Hummingbird
 import PayrailCore
 import PayrailStore
 
-/// Refunds and settlements of an order: request, fetch, list per order.
+/// Refunds and settlements of an order: request, fetch, list per order. A request is one write transaction with
+/// its Idempotency-Key's stored answer (and a settlement's description), like an order's create.
 enum ApplicationRoutes {
     static let all: [APIRoute] = [
-        APIRoute(method: .post, path: "/v1/orders/{id}/refunds", handler: .write(createRefund)),
+        APIRoute(method: .post, path: "/v1/orders/{id}/refunds", handler: .transaction(createRefund)),
         APIRoute(method: .get, path: "/v1/orders/{id}/refunds", handler: .read(listRefunds)),
         APIRoute(method: .get, path: "/v1/refunds/{id}", handler: .read(fetchRefund)),
-        APIRoute(method: .post, path: "/v1/orders/{id}/settlements", handler: .write(createSettlement)),
+        APIRoute(method: .post, path: "/v1/orders/{id}/settlements", handler: .transaction(createSettlement)),
         APIRoute(method: .get, path: "/v1/orders/{id}/settlements", handler: .read(listSettlements)),
         APIRoute(method: .get, path: "/v1/settlements/{id}", handler: .read(fetchSettlement)),
     ]
 
     @Sendable static func createRefund(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly(["out_refund_no", "amount", "reason"])
         let order: OrderID = try request.pathID(context, "order")
         let number = try fields.requiredString("out_refund_no", maximum: 64)
         let amount = try fields.requiredInteger("amount")
         guard amount > 0 else { throw APIError.invalid("amount", "must be a positive number of fen") }
         let reason = try fields.string("reason", maximum: 256)
-        let created = try await gateway.refunds.request(
-            merchant: merchant, order: order, NewRefund(outRefundNo: number, amount: .fen(amount), reason: reason))
-        return .json(created.existed ? .ok : .created, Present.application(created.record))
+        let refund = NewRefund(outRefundNo: number, amount: .fen(amount), reason: reason)
+        return TransactionalWrite { db in
+            let created = try gateway.refunds.request(in: db, merchant: merchant, order: order, refund)
+            return WriteOutcome(answer: .json(created.existed ? .ok : .created, Present.application(created.record)))
+        }
     }
 
     @Sendable static func listRefunds(
@@ -47,7 +50,7 @@ enum ApplicationRoutes {
 
     @Sendable static func createSettlement(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly(["out_settle_no", "amount", "description", "receivers"])
         let order: OrderID = try request.pathID(context, "order")
         let number = try fields.requiredString("out_settle_no", maximum: 64)
@@ -57,28 +60,31 @@ enum ApplicationRoutes {
         guard !description.isEmpty else { throw APIError.invalid("description", "must not be empty") }
         let receivers =
             fields.has("receivers") ? try Receivers.parse(try fields.array("receivers"), param: "receivers") : []
-        // Douyin settles either exactly the receivers' shares or, finally, everything left: refuse any other amount
-        // up front (a repeat of an existing number is answered by the repository as before).
-        if (try? await gateway.settlements.find(merchant: merchant, outSettleNo: number)) == nil {
-            let current = try await gateway.orders.find(merchant: merchant, id: order)
-            if current.status.isPaid {
-                try SettlementRules.validateShape(
-                    amount: .fen(amount), receivers: receivers, settleable: current.balances.uncommitted)
+        let settlement = NewSettlement(outSettleNo: number, amount: .fen(amount), receivers: receivers)
+        return TransactionalWrite { db in
+            let settlements = gateway.settlements
+            // Douyin settles either exactly the receivers' shares or, finally, everything left: refuse any other
+            // amount up front (a repeat of an existing number is answered by the repository as before).
+            if try settlements.find(in: db, merchant: merchant, outSettleNo: number) == nil {
+                let current = try gateway.orders.find(in: db, merchant: merchant, id: order)
+                if current.status.isPaid {
+                    try SettlementRules.validateShape(
+                        amount: .fen(amount), receivers: receivers, settleable: current.balances.uncommitted)
+                }
             }
+            let created = try settlements.request(in: db, merchant: merchant, order: order, settlement)
+            guard created.existed else {
+                let extras = ObjectExtras(description: description)
+                try ObjectExtras.insert(
+                    PendingExtras(
+                        extras: extras, objectID: created.record.id, merchant: merchant,
+                        nowMillis: gateway.outbox.clock.nowMillis()),
+                    in: db)
+                return WriteOutcome(answer: .json(.created, Present.application(created.record, extras)))
+            }
+            let extras = try ObjectExtras.load(created.record.id, in: db)
+            return WriteOutcome(answer: .json(.ok, Present.application(created.record, extras)))
         }
-        let created = try await gateway.settlements.request(
-            merchant: merchant, order: order,
-            NewSettlement(outSettleNo: number, amount: .fen(amount), receivers: receivers))
-        guard created.existed else {
-            let extras = ObjectExtras(description: description)
-            var answer = APIResponse.json(.created, Present.application(created.record, extras))
-            answer.pendingExtras = PendingExtras(
-                extras: extras, objectID: created.record.id, merchant: merchant,
-                nowMillis: gateway.outbox.clock.nowMillis())
-            return answer
-        }
-        let extras = try await ObjectExtras.load([created.record.id], database: gateway.database)
-        return .json(.ok, Present.application(created.record, extras[created.record.id]))
     }
 
     @Sendable static func listSettlements(

@@ -69,8 +69,7 @@ struct ObjectExtras: Sendable, Equatable {
     }
 }
 
-/// Annotations a handler produced for a just-created object, written by the idempotency gate in the same
-/// transaction as the idempotency record (or alone when the request has no key).
+/// Annotations a route made for a just-created order or settlement, written in the transaction that creates it.
 struct PendingExtras: Sendable {
     /// The annotations.
     var extras: ObjectExtras

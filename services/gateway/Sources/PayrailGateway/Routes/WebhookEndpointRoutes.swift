@@ -7,16 +7,16 @@ import PayrailStore
 /// A merchant's webhook endpoints; the signing secret is shown only when created or rotated.
 enum WebhookEndpointRoutes {
     static let all: [APIRoute] = [
-        APIRoute(method: .post, path: "/v1/webhook-endpoints", handler: .write(create)),
+        APIRoute(method: .post, path: "/v1/webhook-endpoints", handler: .transaction(create)),
         APIRoute(method: .get, path: "/v1/webhook-endpoints", handler: .read(list)),
         APIRoute(method: .get, path: "/v1/webhook-endpoints/{id}", handler: .read(fetch)),
         APIRoute(method: .delete, path: "/v1/webhook-endpoints/{id}", handler: .read(delete)),
-        APIRoute(method: .post, path: "/v1/webhook-endpoints/{id}/rotate-secret", handler: .write(rotate)),
+        APIRoute(method: .post, path: "/v1/webhook-endpoints/{id}/rotate-secret", handler: .transaction(rotate)),
     ]
 
     @Sendable static func create(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly(["url", "description", "event_types"])
         let url = try fields.requiredString("url", maximum: 2048)
         let description = try fields.string("description", maximum: 256)
@@ -27,11 +27,11 @@ enum WebhookEndpointRoutes {
                 return text
             }
         }
-        let revealed = try await gateway.webhooks.create(
-            merchant: merchant, NewWebhookEndpoint(url: url, description: description, eventTypes: types))
-        var object = revealed.endpoint.jsonObject
-        object["secret"] = revealed.secret.revealed
-        return .json(.created, object)
+        let endpoint = NewWebhookEndpoint(url: url, description: description, eventTypes: types)
+        return TransactionalWrite { db in
+            WriteOutcome(
+                answer: .json(.created, shown(try gateway.webhooks.create(in: db, merchant: merchant, endpoint))))
+        }
     }
 
     @Sendable static func list(
@@ -62,16 +62,23 @@ enum WebhookEndpointRoutes {
 
     @Sendable static func rotate(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly(["grace_period"])
         let id: WebhookEndpointID = try request.pathID(context, "webhook endpoint")
         let grace = try fields.integer("grace_period") ?? 86_400
         guard (0...604_800).contains(grace) else {
             throw APIError.invalid("grace_period", "must be between 0 and 604800 seconds")
         }
-        let revealed = try await gateway.webhooks.rotateSecret(merchant: merchant, id: id, grace: .seconds(grace))
+        return TransactionalWrite { db in
+            let revealed = try gateway.webhooks.rotateSecret(in: db, merchant: merchant, id: id, grace: .seconds(grace))
+            return WriteOutcome(answer: .json(.ok, shown(revealed)))
+        }
+    }
+
+    /// An endpoint with its new secret, shown this once (and in the Idempotency-Key's replays).
+    private static func shown(_ revealed: RevealedWebhookEndpoint) -> [String: Any] {
         var object = revealed.endpoint.jsonObject
         object["secret"] = revealed.secret.revealed
-        return .json(.ok, object)
+        return object
     }
 }
