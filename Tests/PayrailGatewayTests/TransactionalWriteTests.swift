@@ -259,6 +259,35 @@ struct TransactionalWriteTests {
         }
     }
 
+    /// A redelivery request is one transaction with the key's answer: a replay appends no second request event.
+    @Test func redeliveryIsOneTransactionAndAReplayAppendsNothing() async throws {
+        let fixture = try await GatewayFixture.make()
+        defer { fixture.remove() }
+        try await fixture.test { client in
+            _ = try await client.call(.post, "/v1/orders", key: fixture.key, json: orderBody("D-1"))
+            let events = try await client.call(.get, "/v1/events", key: fixture.key)
+            let eventID = try #require((events["data"] as? [[String: Any]])?.first?["id"] as? String)
+            let requests = {
+                try await fixture.database.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE type = 'webhook.redeliver_requested'")
+                }
+            }
+            let before = transactions(fixture)
+            let first = try await client.call(
+                .post, "/v1/events/\(eventID)/redeliver", key: fixture.key, headers: [idempotencyKey: "d-1"])
+            #expect(first.status == .accepted)
+            #expect(transactions(fixture) - before == 1)
+            let replay = try await client.call(
+                .post, "/v1/events/\(eventID)/redeliver", key: fixture.key, headers: [idempotencyKey: "d-1"])
+            #expect(replay.text == first.text)
+            #expect(try await requests() == 1)
+            let missing = try await client.call(
+                .post, "/v1/events/evt_nothing/redeliver", key: fixture.key, headers: [idempotencyKey: "d-2"])
+            #expect(missing.status == .notFound)
+            #expect(try await requests() == 1)
+        }
+    }
+
     @Test func closeIsOneTransactionAndStoresItsAnswer() async throws {
         let fixture = try await GatewayFixture.make()
         defer { fixture.remove() }

@@ -132,26 +132,6 @@ struct IdempotencyGate: Sendable {
         }
     }
 
-    /// Runs `handler` under the key, or replays / refuses: for routes whose repositories commit their own
-    /// transactions (the key is looked up before, and the answer stored after, in transactions of their own).
-    func run(
-        key: String?, merchant: MerchantID, request: Request, body: Data, requestID: String,
-        _ handler: () async throws -> APIResponse
-    ) async throws -> APIResponse {
-        guard let key else { return try await handler() }
-        let fingerprint = try claimedFingerprint(key: key, merchant: merchant, request: request, body: body)
-        defer { inFlight.release(Self.slot(merchant, key)) }
-        switch try await repository.lookup(merchant: merchant, key: key, fingerprint: fingerprint) {
-        case .replay(let record):
-            return Self.replay(record)
-        case .mismatch:
-            throw Self.reused
-        case .new:
-            break
-        }
-        return try await save(try await handler(), merchant: merchant, key: key, fingerprint: fingerprint)
-    }
-
     /// Checks the key, claims it in this process (409 when taken) and returns the request's fingerprint.
     private func claimedFingerprint(key: String, merchant: MerchantID, request: Request, body: Data) throws -> String {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (32...126).contains($0) }) else {

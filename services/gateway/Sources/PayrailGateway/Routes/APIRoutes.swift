@@ -8,17 +8,14 @@ import PayrailStore
 struct APIRoute: Sendable {
     /// A read: no body.
     typealias Read = @Sendable (Gateway, Request, GatewayContext, MerchantID) async throws -> APIResponse
-    /// A write: the parsed JSON body, under the Idempotency-Key.
-    typealias Write = @Sendable (Gateway, Request, GatewayContext, MerchantID, JSONFields) async throws -> APIResponse
-    /// A write done in one transaction with its Idempotency-Key record: validates the parsed body, returns the
-    /// database work.
+    /// A write (every POST) done in one transaction with its Idempotency-Key record: validates the parsed body,
+    /// returns the database work.
     typealias Transaction =
         @Sendable (Gateway, Request, GatewayContext, MerchantID, JSONFields) throws -> TransactionalWrite
 
     /// What handles the route.
     enum Handler: Sendable {
         case read(Read)
-        case write(Write)
         case transaction(Transaction)
     }
 
@@ -52,13 +49,9 @@ enum APIRoutes {
                 group.on(path, method: route.method) { request, context -> Response in
                     try await handler(gateway, request, context, try context.merchant()).response
                 }
-            case .write(let handler):
-                group.on(path, method: route.method) { request, context -> Response in
-                    try await write(gateway, request, context, .write(handler)).response
-                }
             case .transaction(let handler):
                 group.on(path, method: route.method) { request, context -> Response in
-                    try await write(gateway, request, context, .transaction(handler)).response
+                    try await write(gateway, request, context, handler).response
                 }
             }
         }
@@ -79,7 +72,7 @@ enum APIRoutes {
     /// Runs a write: body within the limit (413), JSON content type (415), then under the Idempotency-Key the
     /// parse (400) and the handler; rule violations become stored error answers, anything else is rethrown.
     private static func write(
-        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ handler: APIRoute.Handler
+        _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ handler: APIRoute.Transaction
     ) async throws -> APIResponse {
         let merchant = try context.merchant()
         var request = request
@@ -99,25 +92,10 @@ enum APIRoutes {
         }
         let requestID = context.requestID
         let key = request.headers[.idempotencyKey]
-        switch handler {
-        case .transaction(let handler):
-            return try await gateway.idempotency.runTransaction(
-                key: key, merchant: merchant, request: request, body: body, requestID: requestID
-            ) {
-                try handler(gateway, request, context, merchant, try JSONFields.parse(body))
-            }
-        case .write(let handler):
-            return try await gateway.idempotency.run(
-                key: key, merchant: merchant, request: request, body: body, requestID: requestID
-            ) {
-                do {
-                    return try await handler(gateway, request, context, merchant, try JSONFields.parse(body))
-                } catch {
-                    return try IdempotencyGate.answer(for: error, requestID: requestID)
-                }
-            }
-        case .read:
-            throw APIError.internalError
+        return try await gateway.idempotency.runTransaction(
+            key: key, merchant: merchant, request: request, body: body, requestID: requestID
+        ) {
+            try handler(gateway, request, context, merchant, try JSONFields.parse(body))
         }
     }
 }

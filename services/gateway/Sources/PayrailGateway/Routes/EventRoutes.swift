@@ -9,7 +9,7 @@ enum EventRoutes {
     static let all: [APIRoute] = [
         APIRoute(method: .get, path: "/v1/events", handler: .read(list)),
         APIRoute(method: .get, path: "/v1/events/{id}", handler: .read(fetch)),
-        APIRoute(method: .post, path: "/v1/events/{id}/redeliver", handler: .write(redeliver)),
+        APIRoute(method: .post, path: "/v1/events/{id}/redeliver", handler: .transaction(redeliver)),
     ]
 
     @Sendable static func list(
@@ -96,29 +96,29 @@ enum EventRoutes {
     }
 
     /// Appends `webhook.redeliver_requested` (`{"event_id", "merchant_id"}`, aggregate the event id) for the
-    /// worker, in the transaction that checks the event is the merchant's; answers 202.
+    /// worker, in the transaction that checks the event is the merchant's and stores the Idempotency-Key's answer;
+    /// answers 202.
     @Sendable static func redeliver(
         _ gateway: Gateway, _ request: Request, _ context: GatewayContext, _ merchant: MerchantID, _ fields: JSONFields
-    ) async throws -> APIResponse {
+    ) throws -> TransactionalWrite {
         try fields.allowOnly([])
         let id = context.parameters.get("id") ?? ""
         let outbox = gateway.outbox
         let payload = JSONText.render(["event_id": id, "merchant_id": merchant.rawValue])
-        let appended = try await gateway.database.write { db in
+        return TransactionalWrite { db in
             guard
                 try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM merchant_event WHERE event_id = ? AND merchant_id = ?",
                     arguments: [id, merchant.rawValue]) == true
             else { throw APIError.notFound("event", id) }
-            return try outbox.append(
+            let appended = try outbox.append(
                 in: db, NewEvent(type: EventCatalog.webhookRedeliverRequested, aggregate: id, json: payload))
-        }
-        return .json(
-            .accepted,
-            [
+            let answer: [String: Any] = [
                 "object": "redelivery_request", "event_id": id, "request_event_id": appended.id,
                 "created_at": appended.fields.occurredAtMillis,
-            ])
+            ]
+            return WriteOutcome(answer: .json(.accepted, answer))
+        }
     }
 
 }
