@@ -40,8 +40,7 @@ public final class RefundRepository: Sendable {
     public func request(
         merchant: MerchantID, order: OrderID, _ new: NewRefund
     ) async throws -> Created<ApplicationRecord> {
-        try Self.check(new)
-        return try await database.write { db in try self.request(in: db, merchant: merchant, order: order, new) }
+        try await database.write { db in try self.request(in: db, merchant: merchant, order: order, new) }
     }
 
     /// The same request inside the caller's write transaction (the gateway's, which also stores the
@@ -49,20 +48,15 @@ public final class RefundRepository: Sendable {
     public func request(
         in db: Database, merchant: MerchantID, order: OrderID, _ new: NewRefund
     ) throws -> Created<ApplicationRecord> {
-        try Self.check(new)
+        try FieldRules.requireNumber(new.outRefundNo, field: "out_refund_no")
+        if let reason = new.reason {
+            try FieldRules.requireText(reason, field: "reason", maximum: 256, allowEmpty: true)
+        }
         let engine = ApplicationEngine(effects: DomainEffects(outbox: outbox))
         let request = ApplicationEngine.Request(
             kind: .refund, number: new.outRefundNo, amount: new.amount, reason: new.reason, receivers: [])
         return try engine.request(
             request, merchant: merchant, orderID: order, nowMillis: outbox.clock.nowMillis(), in: db)
-    }
-
-    /// The request's own fields.
-    private static func check(_ new: NewRefund) throws {
-        try FieldRules.requireNumber(new.outRefundNo, field: "out_refund_no")
-        if let reason = new.reason {
-            try FieldRules.requireText(reason, field: "reason", maximum: 256, allowEmpty: true)
-        }
     }
 
     /// Applies a provider result (accepted, succeeded, failed). Success posts the refund to the ledger and moves

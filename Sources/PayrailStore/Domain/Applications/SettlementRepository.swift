@@ -39,8 +39,7 @@ public final class SettlementRepository: Sendable {
     public func request(
         merchant: MerchantID, order: OrderID, _ new: NewSettlement
     ) async throws -> Created<ApplicationRecord> {
-        try FieldRules.requireNumber(new.outSettleNo, field: "out_settle_no")
-        return try await database.write { db in try self.request(in: db, merchant: merchant, order: order, new) }
+        try await database.write { db in try self.request(in: db, merchant: merchant, order: order, new) }
     }
 
     /// The same request inside the caller's write transaction (the gateway's, which also stores the

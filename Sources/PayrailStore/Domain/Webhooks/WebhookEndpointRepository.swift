@@ -24,8 +24,7 @@ public final class WebhookEndpointRepository: Sendable {
 
     /// Adds an endpoint with a new signing secret.
     public func create(merchant: MerchantID, _ new: NewWebhookEndpoint) async throws -> RevealedWebhookEndpoint {
-        try new.validate()
-        return try await database.write { db in try self.create(in: db, merchant: merchant, new) }
+        try await database.write { db in try self.create(in: db, merchant: merchant, new) }
     }
 
     /// Adds an endpoint inside the caller's write transaction (the gateway's, which also stores the
