@@ -44,7 +44,7 @@ extension Outbox {
     ///
     /// Only `done` deliveries last changed before the cutoff go, and only events older than the cutoff with no
     /// delivery left at all: an event some consumer has not finished (pending, leased or dead) always stays.
-    /// Events are walked by `seq` up to `lastSequence(before:in:)`, not through an index on `occurred_at`
+    /// Events are walked by `seq` up to `sequenceBounds(before:in:)`'s last, not through an index on `occurred_at`
     /// (migration 0011 dropped it: one b-tree less for every event written).
     ///
     /// The newest delivery and the newest event always stay. The tables have no `AUTOINCREMENT` (migration 0013),
@@ -77,18 +77,14 @@ extension Outbox {
         """
 
     /// The last `seq` stamped before the cutoff, found by a binary search on the primary key (a few dozen lookups),
-    /// or nil when the oldest event is not older than the cutoff.
+    /// with the newest event's `seq`, which the search reads anyway; nil when the oldest event is not older than the
+    /// cutoff.
     ///
     /// Events are stamped just before their transaction and numbered as it commits, so `occurred_at` rises with
     /// `seq` up to the time a commit waits in the writer's queue. An event stamped before the cutoff but numbered
     /// after a newer one may be left for a later prune; the delete still checks every event's own `occurred_at`, so
     /// nothing newer than the cutoff ever goes.
-    static func lastSequence(before cutoff: Int64, in db: Database) throws -> Int64? {
-        try sequenceBounds(before: cutoff, in: db)?.last
-    }
-
-    /// `lastSequence(before:in:)` and the newest event's `seq`, which the search reads anyway.
-    private static func sequenceBounds(before cutoff: Int64, in db: Database) throws -> (last: Int64, newest: Int64)? {
+    static func sequenceBounds(before cutoff: Int64, in db: Database) throws -> (last: Int64, newest: Int64)? {
         // The first event at or after a sequence number, as (seq, occurred_at).
         func first(from sequence: Int64) throws -> (seq: Int64, at: Int64)? {
             try Row.fetchOne(

@@ -90,7 +90,7 @@ enum OutboxSchema {
     ///
     /// - `event_aggregate`: the admin's aggregate filter and the per-aggregate order read `delivery.aggregate`;
     /// - `event_occurred_at`: only the prune read it, and it now walks events by `seq`
-    ///   (`Outbox.lastSequence(before:in:)`).
+    ///   (`Outbox.sequenceBounds(before:in:)`).
     ///
     /// In a replay of the gateway benchmark's creates this is ~6 % fewer WAL frames per create.
     static let dropUnreadEventIndexes = Migration(

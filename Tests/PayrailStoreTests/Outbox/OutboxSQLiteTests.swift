@@ -94,7 +94,7 @@ struct OutboxSQLiteTests {
         let (found, plan) = try await database.read { db in
             (
                 try [1000, 1011, 1105, 1205, 1215, 1395, 1405, 99_999].map {
-                    try Outbox.lastSequence(before: $0, in: db)
+                    try Outbox.sequenceBounds(before: $0, in: db)?.last
                 },
                 try Row.fetchAll(
                     db, sql: "EXPLAIN QUERY PLAN " + Outbox.pruneEventsSQL, arguments: [40, 1405, 10]
